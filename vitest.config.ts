@@ -9,6 +9,7 @@ export default defineConfig({
       '@parkwatch/extractor': src('extractor'),
       '@parkwatch/archive': src('archive'),
       '@parkwatch/scraper': src('scraper'),
+      '@parkwatch/demo-portal': src('demo-portal'),
     },
   },
   test: {
