@@ -10,6 +10,7 @@ export default defineConfig({
       '@parkwatch/archive': src('archive'),
       '@parkwatch/scraper': src('scraper'),
       '@parkwatch/demo-portal': src('demo-portal'),
+      '@parkwatch/cli': src('cli'),
     },
   },
   test: {
