@@ -1,0 +1,496 @@
+/**
+ * @file The PostgreSQL backend, for many writers and large archives: pages, captures and versions in
+ * tables of one schema, bodies in a content-addressed `bytea` table (or any `BlobStore`), full-text
+ * search with pg_trgm over text folded to simplified script. `pg` is an optional peer dependency,
+ * imported on first use.
+ *
+ * An ingest is one SQL statement (so one implicit transaction and one round trip): an upsert of the page
+ * row that decides, on the locked row, whether the content hash differs from the newest version's, and
+ * the capture and version inserts that follow from it. The row lock serialises concurrent writers of a
+ * page in any process, and each sees the previous writer's commit: one change, one version. The unique
+ * (page_id, number) constraint backs this up. Ids are reserved in blocks so the statement needs no
+ * second round trip to learn them.
+ */
+import type { Pool, PoolClient } from 'pg'
+import { ArchiveError, StorageError } from '../errors.js'
+import { makeSnippet } from '../hash.js'
+import {
+  checkPostgresReferences,
+  migratePostgres,
+  POSTGRES_SCHEMA_VERSION,
+  quoteIdent,
+} from '../migrations/postgres.js'
+import type { ArchiveBackend, BlobStore, Capture, Page, PageQuery, Version } from '../types.js'
+import { postgresBlobStore } from './postgres-blobs.js'
+import {
+  type CaptureRow,
+  type IngestRow,
+  type PageRow,
+  type SearchRow,
+  statements,
+  type TimelineCaptureRow,
+  toCapture,
+  toPage,
+  toTimelineCapture,
+  toVersion,
+  type VersionRow,
+} from './postgres-sql.js'
+
+/** Schema version written by this backend (row of `<schema>.archive_schema`). */
+export const POSTGRES_BACKEND_SCHEMA_VERSION: number = POSTGRES_SCHEMA_VERSION
+
+/** The optional peer dependency `pg` is not installed. */
+export class MissingDependencyError extends ArchiveError {
+  override readonly code: 'ARCHIVE_MISSING_DEPENDENCY' = 'ARCHIVE_MISSING_DEPENDENCY'
+  constructor(
+    readonly dependency: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the postgres backend needs \`${dependency}\`: run \`pnpm add ${dependency}\``, options)
+    this.name = 'MissingDependencyError'
+  }
+}
+
+/** Options of `postgresBackend`. */
+export interface PostgresBackendOptions {
+  /** Connection string, e.g. `postgres://user@127.0.0.1:5432/db`. @default process.env.ARCHIVE_PG_URL */
+  connectionString?: string
+  /** Schema holding the archive's tables (created and migrated when missing). @default 'parkwatch' */
+  schema?: string
+  /** Maximum connections in the pool. @default 10 */
+  poolSize?: number
+  /** Where bodies go. @default a `bytea` table in the same schema (`postgresBlobStore`) */
+  blobs?: BlobStore
+  /**
+   * The session's `synchronous_commit`. `off` is safe against a killed process and never corrupts: only
+   * a crash of the database server itself can lose the last commits (well under a second), as with the
+   * SQLite backend's default `synchronous = normal`; it saves a WAL flush per capture. `on` also survives
+   * a server crash, at several times the cost per ingest.
+   * @default 'off'
+   */
+  synchronousCommit?: 'on' | 'off'
+}
+
+/**
+ * The PostgreSQL backend. Connects and migrates on first use.
+ *
+ * @example
+ * const archive = createArchive({
+ *   backend: postgresBackend({ connectionString: 'postgres://postgres@127.0.0.1/test', schema: 'parkwatch' }),
+ * })
+ */
+export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBackend {
+  const connectionString = options.connectionString ?? process.env.ARCHIVE_PG_URL
+  if (typeof connectionString !== 'string' || connectionString === '') {
+    throw new TypeError('Expected `connectionString` (or ARCHIVE_PG_URL) to be a postgres:// URL, got `undefined`')
+  }
+  const schema = options.schema ?? 'parkwatch'
+  if (!IDENT_RE.test(schema)) {
+    throw new TypeError(`Expected \`schema\` to match ${IDENT_RE}, got \`${schema}\``)
+  }
+  const poolSize = options.poolSize ?? 10
+  if (!Number.isInteger(poolSize) || poolSize < 1) {
+    throw new TypeError(`Expected \`poolSize\` to be an integer >= 1, got \`${poolSize}\``)
+  }
+  const synchronousCommit = options.synchronousCommit ?? 'off'
+  if (synchronousCommit !== 'on' && synchronousCommit !== 'off') {
+    throw new TypeError(`Expected \`synchronousCommit\` to be 'on' or 'off', got \`${synchronousCommit}\``)
+  }
+  const S = quoteIdent(schema)
+  const sql = statements(S)
+  let opening: Promise<Pool> | null = null
+  let closed = false
+
+  const pool = (): Promise<Pool> => {
+    if (closed) return Promise.reject(new StorageError('the postgres backend is closed'))
+    opening ??= open(connectionString, schema, poolSize, synchronousCommit).catch((error: unknown) => {
+      // A failed open (server down, bad URL) may succeed on the next call.
+      opening = null
+      throw error
+    })
+    return opening
+  }
+  const ownBlobs = options.blobs === undefined
+  const blobs = options.blobs ?? postgresBlobStore({ pool, schema: S })
+  // Versions never change once written, so a cache is always right: it saves a query and a JSON parse on
+  // every unchanged re-capture, which is most of them.
+  const versionCache = new Map<number, Version>()
+  // The newest content hash this process saw per page: a hint only (see `ingest`), never trusted blindly.
+  const newestHash = new Map<string, string>()
+
+  const query = async <R extends object>(text: string, args: unknown[] = [], client?: PoolClient): Promise<R[]> => {
+    const runner = client ?? (await pool())
+    try {
+      return (await runner.query<R>(text, args)).rows
+    } catch (cause) {
+      throw new StorageError(`query failed: ${(cause as Error).message}`, { cause })
+    }
+  }
+  const ids = idReserve(async (n) => {
+    const rows = await query<{ cid: string; vid: string }>(sql.reserveIds, [n])
+    return rows.map((r) => [Number(r.cid), Number(r.vid)] as const)
+  })
+  const versionById = async (id: number, client?: PoolClient): Promise<Version | null> => {
+    const hit = versionCache.get(id)
+    if (hit) return hit
+    const [row] = await query<VersionRow>(sql.versionById, [id], client)
+    return row ? cacheVersion(versionCache, toVersion(row)) : null
+  }
+  const pageByUrl = async (url: string): Promise<Page | null> => {
+    const [row] = await query<PageRow>(sql.pageByUrl, [url])
+    return row ? toPage(row) : null
+  }
+  const where = (q: PageQuery): { sql: string; args: unknown[] } => {
+    const parts: string[] = []
+    const args: unknown[] = []
+    const add = (fragment: (n: string) => string, arg: unknown): void => {
+      args.push(arg)
+      parts.push(fragment(`$${args.length}`))
+    }
+    if (q.host !== undefined) add((n) => `p.host = ${n}`, q.host)
+    if (q.source !== undefined) add((n) => `p.source = ${n}`, q.source)
+    if (q.industry !== undefined) add((n) => `p.industries @> ARRAY[${n}::text]`, q.industry)
+    if (q.publishedFrom !== undefined) add((n) => `p.published_ts >= ${n}`, new Date(q.publishedFrom))
+    if (q.publishedTo !== undefined) add((n) => `p.published_ts < ${n}`, new Date(q.publishedTo))
+    if (q.changedSince !== undefined) add((n) => `p.last_changed_at >= ${n}`, new Date(q.changedSince))
+    return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', args }
+  }
+
+  return {
+    name: 'postgres',
+    flags: { fullText: true, multiProcess: true },
+    blobs,
+
+    async ingest(record) {
+      const { page: p, capture: c, version: v } = record
+      const at = new Date(c.fetchedAt)
+      const { cid, vid } = await ids.take()
+      // The folded search text and the article JSON are only stored for a new version. Whether it is new
+      // is decided inside the statement, so they are sent when this process has not seen the hash as the
+      // page's newest; if another writer made it stale, the NOT NULL check fails the statement (nothing
+      // is written) and it is sent again in full.
+      const likelyNew = v !== null && newestHash.get(p.url) !== v.contentHash
+      const published = v?.publishedAt ? new Date(v.publishedAt) : null
+      const args = (full: boolean): unknown[] => [
+        p.url,
+        p.host,
+        p.source,
+        at,
+        v?.contentHash ?? null,
+        cid,
+        vid,
+        v ? v.title.replaceAll('\u0000', '') : null,
+        v?.industries ?? null,
+        v?.publishedAt ?? null,
+        published && !Number.isNaN(published.getTime()) ? published : null,
+        c.requestedUrl,
+        c.finalUrl,
+        JSON.stringify(c.redirects),
+        c.method,
+        c.outcome,
+        c.status,
+        JSON.stringify(c.headers),
+        c.etag,
+        c.lastModified,
+        c.timing ? JSON.stringify(c.timing) : null,
+        c.error,
+        c.bodyHash,
+        c.bodySize,
+        full && v ? JSON.stringify(v.article) : null,
+        // Lower-cased here so search can use LIKE, which is ~10x cheaper per row than ILIKE on multi-byte
+        // text; Postgres text cannot hold NUL, which never matters for search.
+        full && v ? v.searchText().toLowerCase().replaceAll('\u0000', '') : null,
+      ]
+      let row: IngestRow | undefined
+      try {
+        ;[row] = await query<IngestRow>(sql.ingest, args(likelyNew))
+      } catch (error) {
+        if (likelyNew || v === null || pgCode(error) !== '23502') throw error
+        ;[row] = await query<IngestRow>(sql.ingest, args(true))
+      }
+      if (!row) throw new StorageError(`ingest of ${p.url} returned nothing`)
+      if (!row.is_new) ids.giveBack(vid)
+      if (v !== null) remember(newestHash, p.url, row.is_new ? v.contentHash : null)
+      const page = toPage(row)
+      let version: Version | null = null
+      if (row.is_new && v) {
+        version = cacheVersion(versionCache, {
+          id: vid,
+          pageId: page.id,
+          url: p.url,
+          number: row.latest_number ?? 1,
+          contentHash: v.contentHash,
+          captureId: cid,
+          createdAt: at.toISOString(),
+          title: v.title,
+          article: JSON.parse(JSON.stringify(v.article)),
+        })
+      } else if (row.latest_version_id !== null) {
+        version = await versionById(Number(row.latest_version_id))
+        if (version) remember(newestHash, p.url, version.contentHash)
+      }
+      const capture: Capture = {
+        id: cid,
+        pageId: page.id,
+        url: p.url,
+        ...c,
+        versionId: version?.id ?? null,
+        versionNumber: version?.number ?? null,
+      }
+      return { page, capture, version, isNewVersion: row.is_new }
+    },
+
+    getPage: pageByUrl,
+
+    async listPages(q) {
+      const { sql: w, args } = where(q)
+      const rows = await query<PageRow>(
+        `${sql.pageSelect} ${w} ORDER BY p.last_changed_at DESC NULLS LAST, p.last_captured_at DESC, p.id DESC
+         LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+        [...args, q.limit ?? 100, q.offset ?? 0],
+      )
+      return rows.map(toPage)
+    },
+
+    async countPages(q) {
+      const { sql: w, args } = where(q)
+      const [row] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${S}.pages p ${w}`, args)
+      return row?.n ?? 0
+    },
+
+    async timeline(url) {
+      const page = await pageByUrl(url)
+      if (!page) return null
+      // Captures and version ids on two connections at once; then the versions not cached, in one query.
+      const [captureRows, ids] = await Promise.all([
+        query<TimelineCaptureRow>(sql.capturesOfPage, [page.id]),
+        query<{ id: string }>(sql.versionIdsOfPage, [page.id]),
+      ])
+      const missing = ids.map(({ id }) => Number(id)).filter((id) => !versionCache.has(id))
+      const fetched = new Map<number, Version>()
+      if (missing.length > 0) {
+        for (const row of await query<VersionRow>(sql.versionsByIds, [missing])) {
+          const v = toVersion(row)
+          fetched.set(v.id, cacheVersion(versionCache, v))
+        }
+      }
+      const versions = ids.map(({ id }) => (versionCache.get(Number(id)) ?? fetched.get(Number(id))) as Version)
+      const numbers = new Map(versions.map((v) => [v.id, v.number]))
+      return { page, captures: captureRows.map((r) => toTimelineCapture(r, page, numbers)), versions }
+    },
+
+    async getVersion(url, number) {
+      const [row] = await query<{ id: string }>(sql.versionIdByNumber, [url, number])
+      return row ? versionById(Number(row.id)) : null
+    },
+
+    getVersionById: (id) => versionById(id),
+
+    async getCapture(id) {
+      const [row] = await query<CaptureRow>(sql.captureById, [id])
+      return row ? toCapture(row) : null
+    },
+
+    async conditionalHeaders(url) {
+      const [row] = await query<{ id: string; etag: string | null; last_modified: string | null; fetched_at: Date }>(
+        sql.validators,
+        [url],
+      )
+      if (!row) return null
+      return {
+        etag: row.etag,
+        lastModified: row.last_modified,
+        captureId: Number(row.id),
+        fetchedAt: row.fetched_at.toISOString(),
+      }
+    },
+
+    async search(q) {
+      const terms = q.text.toLowerCase().split(' ').filter(Boolean)
+      if (terms.length === 0) return []
+      const args: unknown[] = []
+      const parts: string[] = []
+      for (const term of terms) {
+        // LIKE '%term%' is what the pg_trgm GIN index accelerates (terms of 3+ characters); shorter terms
+        // are still answered correctly, by the index recheck or a scan. Both sides are lower-case, so this
+        // is case-insensitive like the SQLite trigram index.
+        args.push(`%${term.replace(/[\\%_]/g, '\\$&')}%`)
+        parts.push(`v.search_text LIKE $${args.length}`)
+      }
+      if (q.host !== undefined) {
+        args.push(q.host)
+        parts.push(`p.host = $${args.length}`)
+      }
+      if (q.latestOnly) parts.push('p.latest_version_id = v.id')
+      args.push(q.limit ?? 20)
+      const rows = await query<SearchRow>(
+        `SELECT v.id, v.search_text, v.page_id, p.url, v.number, v.title, v.created_at
+         FROM ${S}.versions v JOIN ${S}.pages p ON p.id = v.page_id
+         WHERE ${parts.join(' AND ')} ORDER BY v.id DESC LIMIT $${args.length}`,
+        args,
+      )
+      return rows.map((r) => ({
+        versionId: Number(r.id),
+        pageId: Number(r.page_id),
+        url: r.url,
+        versionNumber: r.number,
+        title: r.title,
+        snippet: makeSnippet(r.search_text, terms),
+        createdAt: r.created_at.toISOString(),
+      }))
+    },
+
+    async stats() {
+      const [row] = await query<{ pages: number; captures: number; versions: number; raw: string }>(sql.stats)
+      let count = 0
+      let stored = 0
+      if (ownBlobs) {
+        const [b] = await query<{ n: number; bytes: string }>(sql.blobStats)
+        count = b?.n ?? 0
+        stored = Number(b?.bytes ?? 0)
+      } else {
+        for await (const b of blobs.list()) {
+          count++
+          stored += b.storedSize
+        }
+      }
+      return {
+        pages: row?.pages ?? 0,
+        captures: row?.captures ?? 0,
+        versions: row?.versions ?? 0,
+        blobs: count,
+        rawBytes: Number(row?.raw ?? 0),
+        storedBlobBytes: stored,
+      }
+    },
+
+    async *blobRefs() {
+      for (const row of await query<{ body_hash: string; body_size: number }>(sql.blobRefs)) {
+        yield { hash: row.body_hash, size: row.body_size }
+      }
+    },
+
+    async checkReferences() {
+      const client = await (await pool()).connect()
+      try {
+        // The checks name tables unqualified; a read-only transaction scopes the search_path change.
+        await client.query('BEGIN READ ONLY')
+        await client.query(`SET LOCAL search_path TO ${S}, public`)
+        return await checkPostgresReferences(client, schema)
+      } finally {
+        await client.query('ROLLBACK').catch(() => {})
+        client.release()
+      }
+    },
+
+    async clear() {
+      await query(`TRUNCATE ${S}.captures, ${S}.versions, ${S}.pages`)
+      versionCache.clear()
+      newestHash.clear()
+      // Through the store, so it also forgets the hashes it remembers as stored.
+      await blobs.clear()
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      const opened = opening
+      opening = null
+      await blobs.close()
+      if (opened) await (await opened.catch(() => null))?.end()
+    },
+  }
+}
+
+// --- Internal helpers ---
+
+/** A schema name used unquoted in error messages and quoted in SQL: keep it a plain identifier. */
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+const VERSION_CACHE_SIZE = 4096
+const HINT_SIZE = 50_000
+const ID_BLOCK = 64
+
+/** The SQLSTATE of a pg error wrapped in a `StorageError`, if any. */
+function pgCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
+  return typeof cause?.code === 'string' ? cause.code : undefined
+}
+
+function remember(hints: Map<string, string>, url: string, hash: string | null): void {
+  if (hash === null) return
+  if (hints.size >= HINT_SIZE && !hints.has(url)) hints.delete(hints.keys().next().value as string)
+  hints.set(url, hash)
+}
+
+/**
+ * Capture and version ids reserved from their sequences in blocks, so an ingest knows its ids before its
+ * one statement runs. A version id that ended up unused goes back for the next ingest; ids left over at
+ * close are simply never used (gaps are harmless).
+ */
+function idReserve(fetch: (n: number) => Promise<ReadonlyArray<readonly [number, number]>>) {
+  const captures: number[] = []
+  const versions: number[] = []
+  let refill: Promise<void> | null = null
+  return {
+    async take(): Promise<{ cid: number; vid: number }> {
+      while (captures.length === 0 || versions.length === 0) {
+        refill ??= fetch(ID_BLOCK)
+          .then((rows) => {
+            for (const [c, v] of rows) {
+              captures.push(c)
+              versions.push(v)
+            }
+          })
+          .finally(() => {
+            refill = null
+          })
+        await refill
+      }
+      return { cid: captures.shift() as number, vid: versions.shift() as number }
+    },
+    giveBack(vid: number): void {
+      versions.unshift(vid)
+    },
+  }
+}
+
+async function open(connectionString: string, schema: string, max: number, synchronousCommit: string): Promise<Pool> {
+  let pg: typeof import('pg')
+  try {
+    const mod = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') }
+    // pg is CommonJS: its API is the default export under ESM.
+    pg = mod.default ?? mod
+  } catch (cause) {
+    throw new MissingDependencyError('pg', { cause })
+  }
+  const pool = new pg.Pool({ connectionString, max, options: `-c synchronous_commit=${synchronousCommit}` })
+  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  pool.on('error', () => {})
+  try {
+    const client = await pool.connect()
+    try {
+      await migratePostgres(client, schema)
+    } finally {
+      client.release()
+    }
+  } catch (cause) {
+    await pool.end().catch(() => {})
+    throw cause instanceof StorageError ? cause : new StorageError(`cannot open postgres schema ${schema}`, { cause })
+  }
+  return pool
+}
+
+/** Remember a version (oldest first out once full) and return it, frozen: every caller shares it. */
+function cacheVersion(cache: Map<number, Version>, v: Version): Version {
+  if (cache.size >= VERSION_CACHE_SIZE) cache.delete(cache.keys().next().value as number)
+  cache.set(v.id, deepFreeze(v))
+  return v
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}

@@ -1,0 +1,146 @@
+/**
+ * @file Hashing and text folding: the body hash (SHA-256 of raw bytes), the content hash that decides
+ * whether a capture is a new version, and the simplified-script folding used by full-text search.
+ */
+import { createHash } from 'node:crypto'
+import type { Article } from '@parkwatch/extractor'
+import * as OpenCC from 'opencc-js/t2cn'
+
+/** SHA-256 of `bytes` as lower-case hex. */
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** A lower-case 64-digit hex string, i.e. something `sha256Hex` could have returned. */
+export function isSha256Hex(value: string): boolean {
+  return SHA256_RE.test(value)
+}
+
+/**
+ * Fold text so that re-encoding and reflowed markup do not look like a change: NFKC (full-width ASCII and
+ * punctuation become half-width), CJK punctuation mapped to its ASCII twin, quotes unified, whitespace
+ * collapsed, and whitespace next to CJK characters or punctuation dropped (Chinese has no word spaces, so
+ * a space there is layout, not content).
+ *
+ * @example
+ * normalizeText('园区 ，发布 “新政”。') // '园区,发布"新政".'
+ */
+export function normalizeText(text: string): string {
+  const folded = text.normalize('NFKC').replace(CJK_PUNCT_RE, (ch) => CJK_PUNCT[ch] ?? ch)
+  // One pass over whitespace runs, looking at the characters on each side: much cheaper than a lookbehind
+  // regex over the whole text, and this runs on every ingest.
+  return folded.replace(/\s+/gu, (run, at: number) => {
+    const before = folded[at - 1]
+    const after = folded[at + run.length]
+    if (before === undefined || after === undefined) return ''
+    return CJK_OR_PUNCT_RE.test(before) || CJK_OR_PUNCT_RE.test(after) ? '' : ' '
+  })
+}
+
+/**
+ * The content hash of an article: SHA-256 over the normalised title, body text and the metadata a reader
+ * would call content (byline, editors, source, publication date). Presentation (HTML, images, site name)
+ * and derived fields (industries, word count) are left out on purpose: they change when the extractor
+ * changes, not when the article does.
+ */
+export function contentHash(article: Article): string {
+  const key = [
+    normalizeText(article.title),
+    normalizeText(article.text),
+    article.byline.map(normalizeText).join('|'),
+    article.editors.map(normalizeText).join('|'),
+    normalizeText(article.source ?? ''),
+    article.publishedAt ?? '',
+  ]
+  // NUL never survives normalisation inside a field, so it separates fields unambiguously.
+  return sha256Hex(key.join('\u0000'))
+}
+
+/**
+ * Fold traditional Chinese (Taiwan, Hong Kong and OpenCC's standard traditional) to simplified, so the
+ * index and the query meet in one script. The converter tables cost ~60 ms to build, so they are built on
+ * first use.
+ */
+export function toSimplified(text: string): string {
+  let convert = converter
+  if (!convert) {
+    convert = OpenCC.Converter({ from: 't', to: 'cn' }) as (text: string) => string
+    converter = convert
+  }
+  return convert(text)
+}
+
+/** Title and text of an article as they go into the full-text index: simplified, whitespace collapsed. */
+export function searchTextOf(article: Pick<Article, 'title' | 'text'>): string {
+  return toSimplified(`${article.title}\n${article.text}`.normalize('NFKC').replace(/\s+/gu, ' '))
+}
+
+/**
+ * Split a search query into terms (whitespace-separated, folded like the index). Every term must match.
+ *
+ * @example
+ * searchTerms(' 蘇州  园区 ') // ['苏州', '园区']
+ */
+export function searchTerms(query: string): string[] {
+  return [...new Set(searchTextOf({ title: '', text: query }).split(' ').filter(Boolean))]
+}
+
+/**
+ * A short excerpt of `text` around the first match of any term, every match wrapped in `[` `]`. Both
+ * backends build snippets here, so results read the same whatever stores them.
+ */
+export function makeSnippet(text: string, terms: readonly string[], radius = 24): string {
+  const lower = text.toLowerCase()
+  let first = -1
+  for (const term of terms) {
+    const at = lower.indexOf(term.toLowerCase())
+    if (at !== -1 && (first === -1 || at < first)) first = at
+  }
+  if (first === -1) return text.slice(0, radius * 2) + (text.length > radius * 2 ? '…' : '')
+  const start = Math.max(0, first - radius)
+  const end = Math.min(text.length, first + radius * 2)
+  let out = text.slice(start, end)
+  const escaped = terms.filter(Boolean).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  if (escaped.length > 0) out = out.replace(new RegExp(`(${escaped.join('|')})`, 'giu'), '[$1]')
+  return (start > 0 ? '…' : '') + out + (end < text.length ? '…' : '')
+}
+
+// --- Internal helpers ---
+
+const SHA256_RE = /^[0-9a-f]{64}$/
+
+let converter: ((text: string) => string) | undefined
+
+/** CJK punctuation NFKC leaves alone, mapped to what a half-width rendering of the same text would use. */
+const CJK_PUNCT: Readonly<Record<string, string>> = {
+  '。': '.',
+  '、': ',',
+  '｡': '.',
+  '「': '"',
+  '」': '"',
+  '『': '"',
+  '』': '"',
+  '“': '"',
+  '”': '"',
+  '‘': "'",
+  '’': "'",
+  '【': '[',
+  '】': ']',
+  '〔': '(',
+  '〕': ')',
+  '《': '<',
+  '》': '>',
+  '〈': '<',
+  '〉': '>',
+  '—': '-',
+  '–': '-',
+  '…': '...',
+  '·': '.',
+  '・': '.',
+}
+
+const CJK_PUNCT_RE = new RegExp(`[${Object.keys(CJK_PUNCT).join('')}]`, 'gu')
+
+// A space is dropped when a CJK ideograph/kana/hangul or any punctuation sits on either side of it. Tested
+// on one UTF-16 unit: Han ideographs outside the BMP are surrogate pairs, also treated as CJK.
+const CJK_OR_PUNCT_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{P}\uD800-\uDFFF]/u

@@ -1,0 +1,369 @@
+/**
+ * @file The contract every `ArchiveBackend` passes (the shape of unstorage's `testDriver` and undici's
+ * `cacheStoreTests`). It drives the backend through `createArchive`, so what it checks is what callers see.
+ *
+ * @example
+ * describeBackend('sqlite', { create: () => sqliteBackend({ dir: tmp() }) })
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { type Archive, createArchive } from '../../src/archive.js'
+import { BodyTooLargeError, InvalidHeaderError, InvalidUrlError, NotFoundError } from '../../src/errors.js'
+import type { ArchiveBackend } from '../../src/types.js'
+import { makeArticle, makeCapture } from '../fixtures.js'
+
+/** What a test added through `extra` gets. */
+export interface ContractContext {
+  backend: ArchiveBackend
+  archive: Archive
+}
+
+/** Options of `describeBackend`. */
+export interface DescribeBackendOptions {
+  /** Make a fresh, empty backend (called once per suite). */
+  create: () => ArchiveBackend | Promise<ArchiveBackend>
+  /** Skip the whole suite (e.g. no database URL). @default false */
+  skip?: boolean
+  /** Capabilities to test; set `fullText: false` to skip the search tests. @default { fullText: true } */
+  flags?: { fullText?: boolean }
+  /** More tests for this backend, run inside the same `describe` with the same context. */
+  extra?: (ctx: ContractContext) => void
+}
+
+const MAX_BODY = 64 * 1024
+
+/** Register the shared contract suite for one backend. */
+export function describeBackend(name: string, opts: DescribeBackendOptions): void {
+  describe.skipIf(opts.skip ?? false)(`backend: ${name}`, () => {
+    const ctx = {} as ContractContext
+    beforeAll(async () => {
+      ctx.backend = await opts.create()
+      ctx.archive = createArchive({ backend: ctx.backend, maxBodyBytes: MAX_BODY })
+    })
+    afterEach(() => ctx.backend.clear())
+    afterAll(() => ctx.backend?.close())
+
+    const A = 'https://news.example.com/sip/2026/a.html'
+    const B = 'https://news.example.com/sip/2026/b.html'
+
+    it('returns null for an unknown url', async () => {
+      expect(await ctx.archive.getPage(A)).toBeNull()
+      expect(await ctx.archive.timeline(A)).toBeNull()
+      expect(await ctx.archive.getVersion(A, 1)).toBeNull()
+      expect(await ctx.archive.conditionalHeaders(A)).toBeNull()
+      expect(await ctx.archive.getCapture(123456)).toBeNull()
+      await expect(ctx.archive.getBody(123456)).rejects.toBeInstanceOf(NotFoundError)
+    })
+
+    it('stores the first capture as page, capture and version 1', async () => {
+      const article = makeArticle()
+      const r = await ctx.archive.ingest(makeCapture(`${A}?utm_source=x#top`, 'v1', { source: 'sipac' }), article)
+      expect(r.isNewVersion).toBe(true)
+      expect(r.page).toMatchObject({ url: A, host: 'news.example.com', source: 'sipac', captureCount: 1 })
+      expect(r.page.versionCount).toBe(1)
+      expect(r.version).toMatchObject({ number: 1, title: article.title, captureId: r.capture.id })
+      expect(r.version?.article).toEqual(article)
+      expect(r.capture).toMatchObject({ url: A, outcome: 'ok', status: 200, versionId: r.version?.id })
+      expect(r.capture.requestedUrl).toBe(`${A}?utm_source=x#top`)
+      expect(await ctx.archive.getPage(`${A}?utm_medium=y`)).toEqual(r.page)
+    })
+
+    it('numbers versions 1, 2, 3 per url', async () => {
+      const numbers: number[] = []
+      for (const [url, title] of [
+        [A, 'one'],
+        [B, 'one'],
+        [A, 'two'],
+        [A, 'three'],
+        [B, 'two'],
+      ] as const) {
+        const r = await ctx.archive.ingest(makeCapture(url, title), makeArticle({ title }))
+        numbers.push(r.version?.number ?? 0)
+      }
+      expect(numbers).toEqual([1, 1, 2, 3, 2])
+      expect((await ctx.archive.getVersion(A, 2))?.title).toBe('two')
+      expect((await ctx.archive.getPage(B))?.versionCount).toBe(2)
+    })
+
+    it('skips a version when the content hash is unchanged', async () => {
+      const first = await ctx.archive.ingest(makeCapture(A, 'x'), makeArticle())
+      // Reflowed whitespace and full-width punctuation are not a change.
+      const reflowed = makeArticle({
+        paragraphs: ['苏州工业园区今天发布了生物医药产业的新政策.', '  园区将加大对创新企业的支持。 '],
+      })
+      const second = await ctx.archive.ingest(makeCapture(A, 'x, re-rendered'), reflowed)
+      expect(second.isNewVersion).toBe(false)
+      expect(second.version?.id).toBe(first.version?.id)
+      expect(second.capture.versionId).toBe(first.version?.id)
+      expect(second.page).toMatchObject({ captureCount: 2, versionCount: 1 })
+    })
+
+    it('creates a new version when content returns to an older state', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'x' }))
+      await ctx.archive.ingest(makeCapture(A, '2'), makeArticle({ title: 'y' }))
+      const back = await ctx.archive.ingest(makeCapture(A, '3'), makeArticle({ title: 'x' }))
+      expect(back).toMatchObject({ isNewVersion: true, version: { number: 3 } })
+    })
+
+    it('records 304, failed fetches and non-articles as captures of the newest version', async () => {
+      const none = await ctx.archive.ingest(makeCapture(A, '', { status: null, body: null, error: 'ETIMEDOUT' }), null)
+      expect(none).toMatchObject({
+        version: null,
+        isNewVersion: false,
+        capture: { outcome: 'failed', versionId: null },
+      })
+      const v1 = await ctx.archive.ingest(makeCapture(A, 'v1'), makeArticle())
+      const n304 = await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      expect(n304.capture).toMatchObject({ outcome: 'not-modified', status: 304, versionId: v1.version?.id })
+      expect(n304.capture.bodyHash).toBeNull()
+      const failed = await ctx.archive.ingest(
+        makeCapture(A, '', { status: 503, body: 'busy', error: { code: 'HTTP_503', message: 'unavailable' } }),
+        null,
+      )
+      expect(failed.capture).toMatchObject({ outcome: 'failed', error: 'HTTP_503: unavailable', versionNumber: 1 })
+      const listing = await ctx.archive.ingest(makeCapture(A, 'listing'), null)
+      expect(listing).toMatchObject({ isNewVersion: false, capture: { outcome: 'ok', versionNumber: 1 } })
+      expect(listing.page).toMatchObject({ captureCount: 5, versionCount: 1 })
+    })
+
+    it('keeps capture fields as given', async () => {
+      const r = await ctx.archive.ingest(
+        makeCapture('HTTP://News.Example.com:80/sip/2026/a.html', 'x', {
+          finalUrl: `${A}?from=redirect`,
+          redirects: ['https://news.example.com/r1', `${A}?from=redirect`],
+          method: 'browser',
+          headers: [
+            ['Content-Type', 'text/html'],
+            ['Set-Cookie', 'a=1'],
+            ['Set-Cookie', 'b=2'],
+            ['ETag', '"abc"'],
+          ],
+          timing: { totalMs: 120, ttfbMs: 40 },
+        }),
+        makeArticle(),
+      )
+      const stored = await ctx.archive.getCapture(r.capture.id)
+      expect(stored).toEqual(r.capture)
+      expect(stored).toMatchObject({
+        url: 'http://news.example.com/sip/2026/a.html',
+        requestedUrl: 'HTTP://News.Example.com:80/sip/2026/a.html',
+        finalUrl: `${A}?from=redirect`,
+        redirects: ['https://news.example.com/r1', `${A}?from=redirect`],
+        method: 'browser',
+        etag: '"abc"',
+        timing: { totalMs: 120, ttfbMs: 40 },
+      })
+      expect(stored?.headers).toEqual([
+        ['content-type', 'text/html'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+        ['etag', '"abc"'],
+      ])
+      expect(new Date(stored?.fetchedAt ?? '').toISOString()).toBe(stored?.fetchedAt)
+    })
+
+    it('stores a body once and gives it back byte for byte', async () => {
+      const body = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('<p>园区</p>'), 0x00, 0xff])
+      const one = await ctx.archive.ingest(makeCapture(A, '', { body }), makeArticle())
+      const before = await ctx.archive.stats()
+      const two = await ctx.archive.ingest(makeCapture(B, '', { body }), makeArticle())
+      const after = await ctx.archive.stats()
+      expect(one.capture.bodyHash).toBe(two.capture.bodyHash)
+      expect(one.capture.bodySize).toBe(body.byteLength)
+      expect(after).toMatchObject({ blobs: 1, captures: 2, rawBytes: 2 * body.byteLength })
+      expect(after.storedBlobBytes).toBe(before.storedBlobBytes)
+      expect(await ctx.archive.getBody(two.capture.id)).toEqual(body)
+      const n304 = await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      expect(await ctx.archive.getBody(n304.capture.id)).toBeNull()
+    })
+
+    it('answers conditional-GET validators from the newest capture that had them', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1', { headers: { etag: '"v1"' } }), makeArticle())
+      await ctx.archive.ingest(
+        makeCapture(A, '2', { headers: { ETag: '"v2"', 'Last-Modified': 'Sun, 01 Mar 2026 08:00:00 GMT' } }),
+        makeArticle(),
+      )
+      await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null, headers: {} }), null)
+      expect(await ctx.archive.conditionalHeaders(`${A}#x`)).toMatchObject({
+        etag: '"v2"',
+        lastModified: 'Sun, 01 Mar 2026 08:00:00 GMT',
+      })
+    })
+
+    it('lists and counts pages by host, source, industry, dates and change time, newest change first', async () => {
+      const t = (iso: string): Date => new Date(iso)
+      await ctx.archive.ingest(
+        makeCapture(A, 'a', { source: 's1', fetchedAt: t('2026-04-01T00:00:00Z') }),
+        makeArticle({ industries: ['ai'], publishedAt: '2026-03-30T08:00:00+08:00' }),
+      )
+      await ctx.archive.ingest(
+        makeCapture(B, 'b', { source: 's2', fetchedAt: t('2026-04-02T00:00:00Z') }),
+        makeArticle({ industries: ['nanotech', 'ai'], publishedAt: '2026-03-31T08:00:00+08:00' }),
+      )
+      await ctx.archive.ingest(
+        makeCapture('https://other.example.org/c', 'c', { fetchedAt: t('2026-04-03T00:00:00Z') }),
+        makeArticle({ industries: ['semiconductors'], publishedAt: null }),
+      )
+      // Unchanged recapture: A's last change stays at 04-01.
+      await ctx.archive.ingest(
+        makeCapture(A, 'a', { fetchedAt: t('2026-04-04T00:00:00Z') }),
+        makeArticle({ industries: ['ai'], publishedAt: '2026-03-30T08:00:00+08:00' }),
+      )
+      const urls = async (q: Parameters<Archive['listPages']>[0]): Promise<string[]> =>
+        (await ctx.archive.listPages(q)).map((p) => p.url)
+      expect(await urls({})).toEqual(['https://other.example.org/c', B, A])
+      expect(await urls({ host: 'news.example.com' })).toEqual([B, A])
+      expect(await urls({ source: 's1' })).toEqual([A])
+      expect(await urls({ source: 'other.example.org' })).toEqual(['https://other.example.org/c'])
+      expect(await urls({ industry: 'ai' })).toEqual([B, A])
+      expect(await urls({ publishedFrom: '2026-03-31T00:00:00Z' })).toEqual([B])
+      expect(await urls({ publishedTo: '2026-03-31T00:00:00Z' })).toEqual([A])
+      expect(await urls({ changedSince: t('2026-04-02T00:00:00Z') })).toEqual(['https://other.example.org/c', B])
+      expect(await urls({ limit: 1, offset: 1 })).toEqual([B])
+      expect(await ctx.archive.countPages({ industry: 'ai' })).toBe(2)
+      expect(await ctx.archive.countPages({ limit: 1 })).toBe(3)
+      expect((await ctx.archive.getPage(B))?.industries.sort()).toEqual(['ai', 'nanotech'])
+    })
+
+    it("returns a page's timeline in order", async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'one' }))
+      await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      await ctx.archive.ingest(makeCapture(A, '2'), makeArticle({ title: 'two' }))
+      const tl = await ctx.archive.timeline(A)
+      expect(tl?.page.url).toBe(A)
+      expect(tl?.captures.map((c) => c.versionNumber)).toEqual([1, 1, 2])
+      expect(tl?.captures.map((c) => c.outcome)).toEqual(['ok', 'not-modified', 'ok'])
+      expect(tl?.versions.map((v) => [v.number, v.title])).toEqual([
+        [1, 'one'],
+        [2, 'two'],
+      ])
+      const v2 = tl?.versions[1]
+      expect(v2 && (await ctx.archive.getVersionById(v2.id))).toEqual(v2)
+    })
+
+    it('never creates two versions for one change under concurrent ingest', async () => {
+      const same = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => ctx.archive.ingest(makeCapture(A, `same ${i % 2}`), makeArticle())),
+      )
+      expect(same.filter((r) => r.isNewVersion)).toHaveLength(1)
+      const titles = ['a', 'b', 'c', 'd', 'e', 'f']
+      await Promise.all(titles.map((title) => ctx.archive.ingest(makeCapture(B, title), makeArticle({ title }))))
+      const tl = await ctx.archive.timeline(B)
+      expect(tl?.versions.map((v) => v.number)).toEqual([1, 2, 3, 4, 5, 6])
+      expect(tl?.versions.map((v) => v.title).sort()).toEqual(titles)
+      expect((await ctx.archive.stats()).captures).toBe(18)
+    })
+
+    it('ingests a batch in order, validating every item before writing any', async () => {
+      const rs = await ctx.archive.ingestMany([
+        { capture: makeCapture(A, '1'), article: makeArticle({ title: 'one' }) },
+        { capture: makeCapture(A, '1'), article: makeArticle({ title: 'one' }) },
+        { capture: makeCapture(A, '2'), article: makeArticle({ title: 'two' }) },
+        { capture: makeCapture(A, '', { status: 304, body: null }), article: null },
+      ])
+      expect(rs.map((r) => [r.isNewVersion, r.version?.number])).toEqual([
+        [true, 1],
+        [false, 1],
+        [true, 2],
+        [false, 2],
+      ])
+      expect(rs[3]?.page).toMatchObject({ captureCount: 4, versionCount: 2 })
+      const before = await ctx.archive.stats()
+      await expect(
+        ctx.archive.ingestMany([
+          { capture: makeCapture(B, 'fine'), article: makeArticle() },
+          { capture: makeCapture('not a url', 'bad'), article: null },
+        ]),
+      ).rejects.toBeInstanceOf(InvalidUrlError)
+      expect(await ctx.archive.stats()).toEqual(before)
+      expect(await ctx.archive.getPage(B)).toBeNull()
+    })
+
+    it('rejects bad input with typed errors and stores nothing', async () => {
+      await ctx.archive.ingest(makeCapture(A, 'ok'), makeArticle())
+      const before = await ctx.archive.stats()
+      await expect(ctx.archive.ingest(makeCapture('not a url', 'x'), makeArticle())).rejects.toBeInstanceOf(
+        InvalidUrlError,
+      )
+      await expect(ctx.archive.ingest(makeCapture('ftp://x.example/a', 'x'), null)).rejects.toMatchObject({
+        code: 'ARCHIVE_INVALID_URL',
+      })
+      await expect(
+        ctx.archive.ingest(makeCapture(B, '', { body: new Uint8Array(MAX_BODY + 1) }), makeArticle()),
+      ).rejects.toBeInstanceOf(BodyTooLargeError)
+      await expect(
+        ctx.archive.ingest(makeCapture(B, 'x', { headers: { etag: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) } }), null),
+      ).rejects.toBeInstanceOf(InvalidHeaderError)
+      await expect(
+        ctx.archive.ingest(makeCapture(B, 'x', { headers: { 'x-a': 'one\r\nInjected: yes' } }), null),
+      ).rejects.toMatchObject({ code: 'ARCHIVE_INVALID_HEADER' })
+      expect(await ctx.archive.stats()).toEqual(before)
+      expect(await ctx.archive.getPage(B)).toBeNull()
+    })
+
+    it('verifies a healthy archive', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'one' }))
+      await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      await ctx.archive.ingest(makeCapture(B, '2'), makeArticle({ title: 'two' }))
+      const report = await ctx.archive.verify()
+      expect(report.issues).toEqual([])
+      expect(report).toMatchObject({ ok: true, blobsChecked: 2 })
+    })
+
+    it('clears everything', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle())
+      await ctx.backend.clear()
+      expect(await ctx.archive.stats()).toEqual({
+        pages: 0,
+        captures: 0,
+        versions: 0,
+        blobs: 0,
+        rawBytes: 0,
+        storedBlobBytes: 0,
+      })
+    })
+
+    describe('full-text search', () => {
+      const seed = async (): Promise<void> => {
+        await ctx.archive.ingest(
+          makeCapture(A, 'a'),
+          makeArticle({ title: '园区集成电路产业', paragraphs: ['纳米技术应用创新中心在苏州工业园区揭牌。'] }),
+        )
+        // Traditional-script page: found by simplified queries and the other way round.
+        await ctx.archive.ingest(
+          makeCapture(B, 'b'),
+          makeArticle({ title: '蘇州園區生物醫藥', paragraphs: ['蘇州工業園區的生物醫藥企業發佈新藥研發進展。'] }),
+        )
+        await ctx.archive.ingest(
+          makeCapture(A, 'a2'),
+          makeArticle({
+            title: '园区集成电路产业（更新）',
+            paragraphs: ['纳米技术应用创新中心在苏州工业园区揭牌，并签约。'],
+          }),
+        )
+      }
+
+      // Both real backends search; a backend without it opts out explicitly with `flags.fullText: false`.
+      it.skipIf(opts.flags?.fullText === false)('finds versions by text in both scripts', async () => {
+        expect(ctx.backend.flags.fullText).toBe(true)
+        await seed()
+        const urls = async (text: string, extra: object = {}): Promise<string[]> =>
+          (await ctx.archive.search({ text, ...extra })).map((h) => `${h.url}#${h.versionNumber}`)
+        expect(await urls('纳米技术')).toEqual([`${A}#2`, `${A}#1`])
+        expect(await urls('纳米技术', { latestOnly: true })).toEqual([`${A}#2`])
+        expect(await urls('生物医药企业')).toEqual([`${B}#1`])
+        expect(await urls('生物醫藥企業')).toEqual([`${B}#1`])
+        expect(await urls('蘇州工業園區', { latestOnly: true })).toEqual([`${A}#2`, `${B}#1`])
+        expect(await urls('园区 签约')).toEqual([`${A}#2`])
+        // Two-character words are shorter than a trigram and still found.
+        expect(await urls('新药')).toEqual([`${B}#1`])
+        expect(await urls('量子计算')).toEqual([])
+        expect(await urls('苏州', { host: 'other.example.org' })).toEqual([])
+        const [hit] = await ctx.archive.search({ text: '創新中心' })
+        expect(hit?.snippet).toContain('[创新中心]')
+        expect(hit?.title).toBe('园区集成电路产业（更新）')
+      })
+    })
+
+    opts.extra?.(ctx)
+  })
+}

@@ -1,0 +1,86 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { compressBlob, decompressBlob, folderBlobStore } from '../src/blobs.js'
+import { BlobCorruptError } from '../src/errors.js'
+import { sha256Hex } from '../src/hash.js'
+
+const dirs: string[] = []
+const tmp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'parkwatch-blobs-'))
+  dirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const html = new TextEncoder().encode(`<html>${'<p>苏州工业园区生物医药产业</p>'.repeat(200)}</html>`)
+const hash = sha256Hex(html)
+
+describe('folderBlobStore', () => {
+  it('stores compressed under a fan-out path, once, and reads back the same bytes', async () => {
+    const dir = tmp()
+    const store = folderBlobStore({ dir })
+    const first = await store.put(hash, html)
+    expect(first.created).toBe(true)
+    expect(first.storedSize).toBeLessThan(html.byteLength / 10)
+    expect(existsSync(join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}.br`))).toBe(true)
+    expect(await store.put(hash, html)).toEqual({ created: false, storedSize: first.storedSize })
+    expect(await store.get(hash)).toEqual(html)
+    expect(await store.has(hash)).toBe(true)
+    const listed = []
+    for await (const b of store.list()) listed.push(b)
+    expect(listed).toEqual([{ hash, storedSize: first.storedSize }])
+    // Nothing is left in the temp folder after a successful write.
+    expect(readdirSync(join(dir, '.tmp'))).toEqual([])
+  })
+
+  it('answers null / false for an unknown hash and rejects malformed ones', async () => {
+    const store = folderBlobStore({ dir: tmp() })
+    const other = sha256Hex('other')
+    expect(await store.get(other)).toBeNull()
+    expect(await store.has(other)).toBe(false)
+    await expect(store.get('../../etc/passwd')).rejects.toThrow(TypeError)
+    await expect(store.put('ABC', html)).rejects.toThrow('SHA-256')
+  })
+
+  it('ignores temp files and foreign files when listing', async () => {
+    const dir = tmp()
+    const store = folderBlobStore({ dir })
+    await store.put(hash, html)
+    writeFileSync(join(dir, '.tmp', `${hash}.123.0.dead`), 'partial')
+    writeFileSync(join(dir, 'README'), 'not a blob')
+    const listed = []
+    for await (const b of store.list()) listed.push(b.hash)
+    expect(listed).toEqual([hash])
+  })
+
+  it('reports a blob it cannot decompress as corrupt', async () => {
+    const dir = tmp()
+    const store = folderBlobStore({ dir })
+    await store.put(hash, html)
+    writeFileSync(join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}.br`), 'garbage, not brotli')
+    await expect(store.get(hash)).rejects.toBeInstanceOf(BlobCorruptError)
+  })
+
+  it('clears everything', async () => {
+    const store = folderBlobStore({ dir: tmp() })
+    await store.put(hash, html)
+    await store.clear()
+    expect(await store.has(hash)).toBe(false)
+    await store.put(hash, html)
+    expect(await store.get(hash)).toEqual(html)
+  })
+
+  it('checks its options', () => {
+    expect(() => folderBlobStore({ dir: '' })).toThrow('Expected `dir`')
+    expect(() => folderBlobStore({ dir: tmp(), quality: 12 })).toThrow('Expected `quality`')
+  })
+
+  it('round-trips through compressBlob / decompressBlob at any quality', () => {
+    for (const q of [0, 4, 11]) expect(decompressBlob(hash, compressBlob(html, q))).toEqual(html)
+    expect(decompressBlob(hash, compressBlob(new Uint8Array(0)))).toEqual(new Uint8Array(0))
+  })
+})
