@@ -1,8 +1,248 @@
 /**
- * BCP-47 language of a text: `zh-Hans`, `zh-Hant`, `en`, … `declared` (from the page) is a hint only.
- * STUB: replaced by the real implementation.
+ * Language of an article's text, as a BCP-47 tag. Scripts decide first (kana -> ja, hangul -> ko,
+ * Cyrillic -> ru/uk, Han -> zh-Hans or zh-Hant by characters that differ between the two scripts),
+ * then a stop-word vote for the common Latin-script languages, then the page's own declaration.
+ */
+
+/**
+ * Pairs of characters that are written differently in simplified and traditional Chinese, simplified
+ * first. Only frequent characters: a few hundred characters of news text always contain several.
+ */
+export const HANS_HANT_PAIRS: readonly string[] = [
+  '这這',
+  '个個',
+  '们們',
+  '来來',
+  '为為',
+  '国國',
+  '说說',
+  '时時',
+  '会會',
+  '对對',
+  '发發',
+  '过過',
+  '后後',
+  '么麼',
+  '经經',
+  '现現',
+  '当當',
+  '没沒',
+  '动動',
+  '还還',
+  '进進',
+  '样樣',
+  '学學',
+  '种種',
+  '实實',
+  '开開',
+  '关關',
+  '点點',
+  '业業',
+  '长長',
+  '门門',
+  '间間',
+  '问問',
+  '应應',
+  '战戰',
+  '头頭',
+  '从從',
+  '两兩',
+  '体體',
+  '让讓',
+  '认認',
+  '东東',
+  '车車',
+  '电電',
+  '话話',
+  '产產',
+  '机機',
+  '术術',
+  '区區',
+  '园園',
+  '创創',
+  '苏蘇',
+  '际際',
+  '资資',
+  '药藥',
+  '医醫',
+  '导導',
+  '华華',
+  '节節',
+  '级級',
+  '计計',
+  '设設',
+  '务務',
+  '报報',
+  '织織',
+  '与與',
+  '万萬',
+  '无無',
+  '数數',
+  '总總',
+  '将將',
+  '军軍',
+  '农農',
+  '们們',
+  '边邊',
+  '达達',
+  '运運',
+  '场場',
+  '张張',
+  '该該',
+  '领領',
+  '传傳',
+  '观觀',
+  '师師',
+  '识識',
+  '带帶',
+  '争爭',
+  '风風',
+  '联聯',
+  '极極',
+  '办辦',
+  '议議',
+  '远遠',
+  '转轉',
+  '证證',
+  '单單',
+  '团團',
+  '质質',
+  '价價',
+  '党黨',
+  '亚亞',
+  '请請',
+  '线線',
+  '断斷',
+  '满滿',
+  '视視',
+  '须須',
+  '写寫',
+  '称稱',
+  '轻輕',
+  '装裝',
+  '广廣',
+  '显顯',
+  '网網',
+  '银銀',
+  '环環',
+  '营營',
+  '协協',
+  '标標',
+  '项項',
+  '试試',
+  '验驗',
+  '构構',
+  '际際',
+  '疗療',
+  '纳納',
+  '员員',
+  '强強',
+  '优優',
+  '态態',
+  '统統',
+  '续續',
+  '构構',
+  '积積',
+  '们們',
+  '济濟',
+  '规規',
+  '划劃',
+  '链鏈',
+  '圆圓',
+  '兴興',
+  '众眾',
+  '参參',
+  '选選',
+  '贸貿',
+  '质質',
+  '岁歲',
+  '讯訊',
+  '闻聞',
+  '页頁',
+  '记記',
+  '获獲',
+  '举舉',
+]
+
+const HANS_SET: ReadonlySet<string> = new Set(
+  HANS_HANT_PAIRS.map((p) => p[0] ?? '').filter((a, i) => a !== HANS_HANT_PAIRS[i]?.[1]),
+)
+const HANT_SET: ReadonlySet<string> = new Set(
+  HANS_HANT_PAIRS.map((p) => p[1] ?? '').filter((b, i) => b !== HANS_HANT_PAIRS[i]?.[0]),
+)
+
+/** The most frequent short words per Latin-script language; distinctive ones, not shared spellings. */
+const STOP_WORDS: Readonly<Record<string, readonly string[]>> = {
+  en: ['the', 'and', 'of', 'to', 'is', 'that', 'with', 'for', 'was', 'this', 'are', 'have', 'from', 'which', 'be'],
+  de: ['der', 'die', 'und', 'das', 'ist', 'nicht', 'mit', 'sich', 'auf', 'für', 'ein', 'eine', 'den', 'dem', 'wird'],
+  fr: ['le', 'les', 'des', 'et', 'est', 'une', 'dans', 'pour', 'qui', 'pas', 'sur', 'au', 'du', 'avec', 'sont'],
+  es: ['el', 'los', 'las', 'del', 'que', 'y', 'es', 'por', 'una', 'con', 'para', 'se', 'al', 'como', 'está'],
+  pt: ['o', 'os', 'as', 'do', 'da', 'dos', 'das', 'que', 'e', 'não', 'uma', 'com', 'para', 'em', 'é'],
+  it: ['il', 'gli', 'della', 'che', 'è', 'di', 'per', 'non', 'una', 'sono', 'con', 'nel', 'alla', 'anche', 'delle'],
+  nl: ['de', 'het', 'een', 'van', 'en', 'niet', 'zijn', 'voor', 'met', 'op', 'dat', 'ook', 'wordt', 'naar', 'bij'],
+}
+
+/**
+ * BCP-47 language of a text: `zh-Hans`, `zh-Hant`, `ja`, `ko`, `ru`, `en`, … `declared` (from the
+ * page) is a hint only, returned (normalised) when the text gives no verdict.
+ * @example detectLang('會議在蘇州舉行', 'zh-CN') // 'zh-Hant'
  */
 export function detectLang(text: string, declared: string | null = null): string | null {
-  if (/[\u4e00-\u9fff]/.test(text)) return 'zh-Hans'
-  return declared
+  const sample = text.slice(0, 20_000)
+  const han = count(sample, /[\u3400-\u9fff]/g)
+  const kana = count(sample, /[\u3041-\u3096\u30a1-\u30fa]/g)
+  const hangul = count(sample, /[\uac00-\ud7a3]/g)
+  const cyrillic = count(sample, /[\u0400-\u04ff]/g)
+  const latin = count(sample, /[A-Za-z\u00c0-\u024f]/g)
+  const script = Math.max(han, kana, hangul, cyrillic, latin)
+  if (script === 0) return normaliseDeclared(declared)
+
+  // Japanese mixes kanji with kana; a few kana are enough, since Chinese text never has any.
+  if (kana > 0 && kana >= (han + kana) * 0.1) return 'ja'
+  if (hangul === script) return 'ko'
+  if (han === script || han >= 20) return chineseScript(sample, declared)
+  if (cyrillic === script) return /[іїєґ]/i.test(sample) ? 'uk' : 'ru'
+  return latinLanguage(sample) ?? normaliseDeclared(declared)
+}
+
+/** `zh-Hans` or `zh-Hant` by counting characters that exist in only one of the two scripts. */
+export function chineseScript(text: string, declared: string | null = null): 'zh-Hans' | 'zh-Hant' {
+  let hans = 0
+  let hant = 0
+  for (const ch of text) {
+    if (HANS_SET.has(ch)) hans++
+    else if (HANT_SET.has(ch)) hant++
+  }
+  if (hans === hant) return /^zh-(?:hant|tw|hk|mo)/i.test(declared ?? '') ? 'zh-Hant' : 'zh-Hans'
+  return hant > hans ? 'zh-Hant' : 'zh-Hans'
+}
+
+// --- Internal helpers ---
+
+function count(text: string, re: RegExp): number {
+  return text.match(re)?.length ?? 0
+}
+
+/** The Latin-script language whose stop words make up the largest share of the words, if clear. */
+function latinLanguage(text: string): string | null {
+  const words = text.toLowerCase().match(/[\p{L}']+/gu) ?? []
+  if (words.length < 3) return null
+  let best: { lang: string; hits: number } | null = null
+  for (const [lang, list] of Object.entries(STOP_WORDS)) {
+    const set = new Set(list)
+    const hits = words.filter((w) => set.has(w)).length
+    if (!best || hits > best.hits) best = { lang, hits }
+  }
+  // Below 5% the "winner" is noise (names, code, a list of products).
+  return best && best.hits >= Math.max(2, words.length * 0.05) ? best.lang : null
+}
+
+function normaliseDeclared(declared: string | null): string | null {
+  const d = declared?.trim().replace(/_/g, '-')
+  if (!d) return null
+  const lower = d.toLowerCase()
+  if (/^zh-(?:hant|tw|hk|mo)/.test(lower)) return 'zh-Hant'
+  if (/^zh(?:-|$)/.test(lower)) return 'zh-Hans'
+  const [lang, region] = d.split('-')
+  return region ? `${lang?.toLowerCase()}-${region.toUpperCase()}` : (lang?.toLowerCase() ?? null)
 }
