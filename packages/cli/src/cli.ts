@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+/**
+ * @file The `parkwatch` command: argument parsing (`node:util` parseArgs) and dispatch to `commands.ts`.
+ * Exit codes: 0 done, 1 the job failed (verify found issues, every fetch failed, a crash), 2 usage error or
+ * bad sources file (the message names the file, the field and what was expected).
+ */
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { SourcesFileError } from '@parkwatch/scraper'
+import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify } from './commands.js'
+import { ParkwatchError, UsageError } from './errors.js'
+
+/** Help text per command (`null` key: the top level). */
+export const USAGE: Readonly<Record<string, string>> = {
+  '': `parkwatch: polite, resumable snapshots of news about Suzhou Industrial Park
+
+Usage: parkwatch <command> [options]
+
+Commands:
+  run --sources FILE        one pass: discover, fetch what is due, extract, archive
+  schedule --sources FILE   daemon: each site's pass on its cron \`schedule:\`
+  archive verify            check every reference and blob of the archive
+  demo                      scrape the local demo portal over several edited revisions
+
+Run \`parkwatch <command> --help\` for its options.
+`,
+  run: `Usage: parkwatch run --sources FILE [options]
+
+One pass: discover entry points, fetch every due visit, extract, archive, plan the next visits.
+
+Options:
+  --sources FILE      sources YAML (required)
+  --data DIR          archive and frontier folder (default ./data)
+  --archive URL       postgres://… to keep the archive in PostgreSQL (frontier stays in DIR)
+  --site ID           only this site (repeatable)
+  --concurrency N     requests in flight across hosts (default 8)
+  --user-agent UA     User-Agent header (robots.txt rules are matched against it)
+  --no-browser        never start chromium (JavaScript-only pages are recorded as errors)
+  -h, --help          this help
+`,
+  schedule: `Usage: parkwatch schedule --sources FILE [options]
+
+Daemon: runs each site's pass on its \`schedule:\` cron expression. SIGINT/SIGTERM stop it gracefully:
+ingests in flight finish, fetches in flight go back to the frontier.
+
+Options: the same as \`parkwatch run\`.
+`,
+  archive: `Usage: parkwatch archive verify [--data DIR | --archive URL]
+
+Reads every blob back and checks every reference; prints the report, exits 1 on errors.
+`,
+  demo: `Usage: parkwatch demo [--data DIR] [--passes N]
+
+Starts the local demo portal, scrapes it, edits its articles (advance), scrapes again… and prints what
+changed. Nothing leaves 127.0.0.1.
+
+Options:
+  --data DIR      archive folder (default ./data)
+  --passes N      passes, with one portal revision between them (default 3)
+  --slow-ms MS    delay of the demo's slow host (default 50)
+  --no-browser    skip chromium (the JavaScript-only article is then recorded as an error)
+  -h, --help      this help
+`,
+}
+
+/**
+ * Run the command line `argv` (without `node` and the script) and resolve with the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['run', '--sources', 'sources.yaml'])
+ * ```
+ */
+export async function main(argv: readonly string[], io: CommandIo = defaultIo()): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+      io.out.write(USAGE[''] as string)
+      return command === undefined ? 2 : 0
+    }
+    switch (command) {
+      case 'run':
+      case 'schedule': {
+        const v = parse(command, rest, RUN_OPTIONS)
+        if (v === 'help') return help(io, command)
+        if (typeof v.sources !== 'string') throw new UsageError('missing --sources FILE', command)
+        const opts = {
+          sources: v.sources,
+          ...common(v, command),
+          ...(Array.isArray(v.site) ? { sites: v.site as string[] } : {}),
+          ...(typeof v['user-agent'] === 'string' ? { userAgent: v['user-agent'] } : {}),
+          ...(v.concurrency !== undefined ? { concurrency: int(v.concurrency, '--concurrency', command) } : {}),
+        }
+        return command === 'run' ? await commandRun(opts, io) : await commandSchedule(opts, io)
+      }
+      case 'archive': {
+        const [sub, ...more] = rest
+        if (sub === '-h' || sub === '--help' || sub === undefined) {
+          if (sub === undefined) throw new UsageError('missing subcommand: archive verify', 'archive')
+          return help(io, 'archive')
+        }
+        if (sub !== 'verify') throw new UsageError(`unknown subcommand \`archive ${sub}\``, 'archive')
+        const v = parse('archive', more, STORE_OPTIONS)
+        if (v === 'help') return help(io, 'archive')
+        return await commandVerify(common(v, 'archive'), io)
+      }
+      case 'demo': {
+        const v = parse('demo', rest, DEMO_OPTIONS)
+        if (v === 'help') return help(io, 'demo')
+        return await commandDemo(
+          {
+            ...common(v, 'demo'),
+            ...(v.passes !== undefined ? { passes: int(v.passes, '--passes', 'demo') } : {}),
+            ...(v['slow-ms'] !== undefined ? { slowMs: int(v['slow-ms'], '--slow-ms', 'demo', 0) } : {}),
+          },
+          io,
+        )
+      }
+      default:
+        throw new UsageError(`unknown command \`${command}\``)
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SourcesFileError) {
+      io.err.write(`parkwatch: ${error.message.replace(/^\[parkwatch\] /, '')}\n`)
+      if (error instanceof UsageError) io.err.write(`\n${USAGE[error.command ?? ''] ?? USAGE['']}`)
+      return 2
+    }
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    io.err.write(`parkwatch: ${error instanceof ParkwatchError ? error.message : text}\n`)
+    return 1
+  }
+}
+
+// --- Internal helpers ---
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>
+type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
+
+const STORE_OPTIONS: OptionSpec = {
+  data: { type: 'string' },
+  archive: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+}
+const RUN_OPTIONS: OptionSpec = {
+  ...STORE_OPTIONS,
+  sources: { type: 'string' },
+  site: { type: 'string', multiple: true },
+  concurrency: { type: 'string' },
+  'user-agent': { type: 'string' },
+  'no-browser': { type: 'boolean' },
+}
+const DEMO_OPTIONS: OptionSpec = {
+  data: { type: 'string' },
+  passes: { type: 'string' },
+  'slow-ms': { type: 'string' },
+  'no-browser': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+}
+
+function parse(command: string, args: string[], options: OptionSpec): Values | 'help' {
+  let values: Values
+  try {
+    ;({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }) as { values: Values })
+  } catch (cause) {
+    // parseArgs' messages are clear ("Unknown option '--x'"); keep them, add the usage.
+    throw new UsageError((cause as Error).message, command, { cause })
+  }
+  return values.help ? 'help' : values
+}
+
+function common(v: Values, command: string): { data?: string; archive?: string; browser?: boolean } {
+  if (v.data === '' || v.archive === '') throw new UsageError('empty --data or --archive', command)
+  return {
+    ...(typeof v.data === 'string' ? { data: v.data } : {}),
+    ...(typeof v.archive === 'string' ? { archive: v.archive } : {}),
+    ...(v['no-browser'] ? { browser: false } : {}),
+  }
+}
+
+function int(value: unknown, name: string, command: string, min = 1): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`Expected \`${name}\` to be an integer >= ${min}, got \`${String(value)}\``, command)
+  }
+  return n
+}
+
+function help(io: CommandIo, command: string): number {
+  io.out.write(USAGE[command] ?? (USAGE[''] as string))
+  return 0
+}
+
+function defaultIo(): CommandIo {
+  return { out: process.stdout, err: process.stderr }
+}
+
+/** True when this module is the process's entry point (also through the `bin` symlink). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url)
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      process.stderr.write(`parkwatch: ${String(error)}\n`)
+      process.exitCode = 1
+    },
+  )
+}
