@@ -11,6 +11,7 @@ export default defineConfig({
       '@parkwatch/scraper': src('scraper'),
       '@parkwatch/demo-portal': src('demo-portal'),
       '@parkwatch/cli': src('cli'),
+      '@parkwatch/viewer': fileURLToPath(new URL('./apps/viewer/src/index.ts', import.meta.url)),
     },
   },
   test: {
