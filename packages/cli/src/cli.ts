@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
-import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify } from './commands.js'
+import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
 /** Help text per command (`null` key: the top level). */
@@ -22,6 +22,7 @@ Commands:
   schedule --sources FILE   daemon: each site's pass on its cron \`schedule:\`
   archive verify            check every reference and blob of the archive
   demo                      scrape the local demo portal over several edited revisions
+  view                      browse the archive in a web browser (read-only viewer)
 
 Run \`parkwatch <command> --help\` for its options.
 `,
@@ -60,6 +61,18 @@ Options:
   --passes N      passes, with one portal revision between them (default 3)
   --slow-ms MS    delay of the demo's slow host (default 50)
   --no-browser    skip chromium (the JavaScript-only article is then recorded as an error)
+  -h, --help      this help
+`,
+  view: `Usage: parkwatch view [--data DIR | --archive URL] [options]
+
+Serves the read-only viewer (recent changes, search, timelines, diffs, raw captures) and its JSON API.
+
+Options:
+  --data DIR      archive folder (default ./data)
+  --archive URL   postgres://… archive instead of DIR
+  --host HOST     address to listen on (default 127.0.0.1; any other address needs --token)
+  --port N        port (default 8080; 0 picks a free one)
+  --token T       access token (at least 8 characters), required from every request
   -h, --help      this help
 `,
 }
@@ -117,6 +130,19 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
           io,
         )
       }
+      case 'view': {
+        const v = parse('view', rest, VIEW_OPTIONS)
+        if (v === 'help') return help(io, 'view')
+        return await commandView(
+          {
+            ...common(v, 'view'),
+            ...(typeof v.host === 'string' ? { host: v.host } : {}),
+            ...(v.port !== undefined ? { port: int(v.port, '--port', 'view', 0) } : {}),
+            ...(typeof v.token === 'string' ? { token: v.token } : {}),
+          },
+          io,
+        )
+      }
       default:
         throw new UsageError(`unknown command \`${command}\``)
     }
@@ -156,6 +182,13 @@ const DEMO_OPTIONS: OptionSpec = {
   'slow-ms': { type: 'string' },
   'no-browser': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+}
+
+const VIEW_OPTIONS: OptionSpec = {
+  ...STORE_OPTIONS,
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
 }
 
 function parse(command: string, args: string[], options: OptionSpec): Values | 'help' {

@@ -10,7 +10,7 @@ import { type Archive, createArchive, postgresBackend, sqliteBackend } from '@pa
 import { startDemoPortal } from '@parkwatch/demo-portal'
 import { loadSources, type SourcesConfig } from '@parkwatch/scraper'
 import { Cron } from 'croner'
-import { UsageError } from './errors.js'
+import { ParkwatchError, UsageError } from './errors.js'
 import type { FetchStackOptions } from './fetch-stack.js'
 import { createFetchStack } from './fetch-stack.js'
 import { type Frontier, openFrontier } from './frontier.js'
@@ -249,6 +249,85 @@ export async function commandDemo(options: DemoCommandOptions, io: CommandIo): P
   } finally {
     await stores.close()
     await portal.close()
+  }
+}
+
+/** Options of `commandView`. */
+export interface ViewCommandOptions extends StoreOptions {
+  /** Address to listen on; anything but loopback needs `token`. @default '127.0.0.1' */
+  host?: string
+  /** TCP port (0: any free port). @default 8080 */
+  port?: number
+  /** Access token required from every request. @default undefined */
+  token?: string
+  /** Stops the viewer when aborted (tests); otherwise SIGINT / SIGTERM do. @default undefined */
+  signal?: AbortSignal
+}
+
+/** The part of `@parkwatch/viewer` this command uses, typed here so the CLI does not need its types to build. */
+interface ViewerModule {
+  startViewer(options: {
+    archive: Archive
+    host?: string
+    port?: number
+    token?: string
+  }): Promise<{ url: string; close(): Promise<void> }>
+}
+
+/** Loaded only by `parkwatch view`: the other commands should not pay for importing the web server. */
+const VIEWER_MODULE = '@parkwatch/viewer'
+
+/**
+ * `parkwatch view`: serve the read-only viewer over the archive until SIGINT / SIGTERM (or `signal`).
+ * Prints the URL on `out`.
+ */
+export async function commandView(options: ViewCommandOptions, io: CommandIo): Promise<number> {
+  const dir = resolve(options.data ?? './data')
+  if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
+    throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'view')
+  }
+  const pg = options.archive
+  if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
+    throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``, 'view')
+  }
+  const archive = createArchive({ backend: pg ? postgresBackend({ connectionString: pg }) : sqliteBackend({ dir }) })
+  try {
+    const { startViewer } = (await import(VIEWER_MODULE).catch((cause: unknown) => {
+      if ((cause as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw cause
+      throw new ParkwatchError(`${VIEWER_MODULE} is not installed or not built (run pnpm install && pnpm build)`, {
+        cause,
+      })
+    })) as ViewerModule
+    const viewer = await startViewer({
+      archive,
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      port: options.port ?? 8080,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+    })
+    io.out.write(
+      `parkwatch viewer: ${viewer.url}/${options.token ? ' (send the token: ?token=… once, or Authorization: Bearer …)' : ''}\n`,
+    )
+    await new Promise<void>((done) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        done()
+      }
+      if (options.signal?.aborted) return stop()
+      options.signal?.addEventListener('abort', stop, { once: true })
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+    await viewer.close()
+    return 0
+  } catch (error) {
+    // A non-loopback --host without --token is a usage mistake, not a crash.
+    if ((error as { code?: string }).code === 'VIEWER_INSECURE_BIND') {
+      throw new UsageError((error as Error).message.replace(/^\[viewer\] /, ''), 'view', { cause: error })
+    }
+    throw error
+  } finally {
+    await archive.close()
   }
 }
 
