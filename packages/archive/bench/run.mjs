@@ -8,12 +8,14 @@
  * plus, once, the diff benchmark from `bench/diff.mjs` (2 x 20,000-character Chinese versions, < 20 ms p95).
  *
  *   node bench/run.mjs [--captures 100000] [--pages 5000] [--search-versions 100000] [--only sqlite]
+ *                      [--postgres-captures N …]   (any size option, prefixed with a backend name: for that backend only)
  *                      [--write]   (replace the "## Archive" section of the repository's BENCHMARKS.md)
+ *   node bench/run.mjs --from report.json [--write]   (render a saved report instead of measuring)
  *
- * Runs on the built package; it builds `dist/` first when it is missing.
+ * Runs on the built package; it builds `dist/` first when it is missing or older than a file in `src/`.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -22,16 +24,33 @@ import { article, ingestWorkload, rng } from './data.mjs'
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url))
 const args = parseArgs(process.argv.slice(2))
-const cfg = {
-  captures: Number(args.captures ?? 100_000),
-  pages: Number(args.pages ?? 5_000),
-  changeRate: Number(args['change-rate'] ?? 0.1),
-  timelineCaptures: Number(args['timeline-captures'] ?? 1_000),
-  searchVersions: Number(args['search-versions'] ?? 100_000),
-  queryRuns: Number(args['query-runs'] ?? 200),
-  batch: Number(args.batch ?? 500),
+const SIZE_OPTIONS = {
+  captures: ['captures', 100_000],
+  pages: ['pages', 5_000],
+  changeRate: ['change-rate', 0.1],
+  timelineCaptures: ['timeline-captures', 1_000],
+  searchVersions: ['search-versions', 100_000],
+  queryRuns: ['query-runs', 200],
+  batch: ['batch', 500],
 }
+/** The sizes for one backend: `--<backend>-<option>` beats `--<option>` beats the default. */
+const sizes = (backend) =>
+  Object.fromEntries(
+    Object.entries(SIZE_OPTIONS).map(([key, [flag, dflt]]) => [
+      key,
+      Number((backend && args[`${backend}-${flag}`]) ?? args[flag] ?? dflt),
+    ]),
+  )
+const baseCfg = sizes(null)
+let cfg = baseCfg
 
+if (args.from) {
+  // Re-render a saved report (the JSON this script prints) without measuring again.
+  const saved = JSON.parse(readFileSync(String(args.from), 'utf8'))
+  if (args.write) writeBenchmarks(markdown(saved))
+  else console.log(markdown(saved))
+  process.exit(0)
+}
 const pkg = await loadPackage()
 // Calibrated at the start and at the end: on a shared machine the load changes during a run.
 const calibrationStart = calibrate()
@@ -43,6 +62,7 @@ for (const entry of BACKENDS) {
     console.error(`[bench] skipping ${entry.name}: ${skip}`)
     continue
   }
+  cfg = sizes(entry.name)
   results.push(await benchBackend(entry))
 }
 let diff = null
@@ -60,7 +80,8 @@ const report = {
   cpus: cpus().length,
   loadavg: loadavg(),
   calibration,
-  cfg,
+  command: ['node packages/archive/bench/run.mjs', ...process.argv.slice(2)].join(' '),
+  cfg: baseCfg,
   results,
   diff,
 }
@@ -98,6 +119,11 @@ async function benchBackend(entry) {
       item.article,
     )
   }
+  // The first query builds every capture (nothing cached yet); the timed runs that follow find them cached.
+  const coldCpu0 = process.cpuUsage()
+  const coldT0 = performance.now()
+  await archive.timeline(tlUrl)
+  const cold = { wallMs: round(performance.now() - coldT0, 3), cpuMs: round(cpuMs(coldCpu0), 3) }
   const tlCpu0 = process.cpuUsage()
   const timeline = await timeIt(cfg.queryRuns, async () => {
     const tl = await archive.timeline(tlUrl)
@@ -132,7 +158,7 @@ async function benchBackend(entry) {
       storedBlobBytes: stats.storedBlobBytes,
       ratioToRaw: round(diskBytes / stats.rawBytes, 4),
     },
-    timeline: { captures: cfg.timelineCaptures, ...timeline, targetP95Ms: 10 },
+    timeline: { captures: cfg.timelineCaptures, cold, ...timeline, targetP95Ms: 10 },
     search,
   }
 }
@@ -257,7 +283,7 @@ async function timeIt(runs, fn) {
 
 async function loadPackage() {
   const entry = join(pkgDir, 'dist', 'index.js')
-  if (!existsSync(entry)) {
+  if (!existsSync(entry) || newestMtime(join(pkgDir, 'src')) > statSync(entry).mtimeMs) {
     console.error('[bench] building dist/ …')
     try {
       execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: pkgDir, stdio: 'inherit' })
@@ -268,11 +294,21 @@ async function loadPackage() {
   return import(pathToFileURL(entry).href)
 }
 
+/** Newest modification time of any file under `dir`. */
+function newestMtime(dir) {
+  let newest = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name)
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
 function markdown(r) {
   const lines = [
     '## Archive',
     '',
-    `Measured ${r.date.slice(0, 10)} with \`node packages/archive/bench/run.mjs --write\` (Node ${r.node}, ${r.cpus} shared cores, ` +
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC with \`${r.command}\` (Node ${r.node}, ${r.cpus} shared cores, ` +
       `load average ${r.loadavg.map((l) => l.toFixed(1)).join(' / ')} at the end). The calibration loop of \`run.mjs\` ` +
       `(1e8 additions, ~100 ms on an idle laptop core) took ${r.calibration.start.cpuMs} ms CPU / ${r.calibration.start.wallMs} ms wall ` +
       `at the start and ${r.calibration.end.cpuMs} / ${r.calibration.end.wallMs} at the end: divide by it to compare machines.`,
@@ -297,10 +333,11 @@ function markdown(r) {
   for (const b of r.results) {
     lines.push(
       `- ${b.backend} CPU time: ingest ${b.ingest.cpuMsPerCapture} ms/capture one transaction each, ` +
-        `${b.ingest.batched.cpuMsPerCapture} ms/capture with \`ingestMany\`; timeline ${b.timeline.cpuMsPerQuery} ms/query.`,
+        `${b.ingest.batched.cpuMsPerCapture} ms/capture with \`ingestMany\`; timeline ${b.timeline.cpuMsPerQuery} ms/query ` +
+        `(the first query, nothing cached yet: ${b.timeline.cold.cpuMs} ms CPU, ${b.timeline.cold.wallMs} ms wall).`,
     )
     lines.push(
-      `- ${b.backend}: ${b.ingest.newVersions.toLocaleString('en')} versions from ${b.ingest.captures.toLocaleString('en')} captures in ${b.ingest.seconds} s; ` +
+      `- ${b.backend}: ${b.ingest.newVersions.toLocaleString('en')} versions from ${b.ingest.captures.toLocaleString('en')} captures of ${b.ingest.pages.toLocaleString('en')} pages in ${b.ingest.seconds} s; ` +
         `${b.disk.blobs.toLocaleString('en')} blobs (${b.disk.storedBlobBytes.toLocaleString('en')} bytes brotli); ` +
         `everything on disk is ${(b.disk.ratioToRaw * 100).toFixed(2)}% of the raw bodies. ` +
         `Search index: ${b.search.versions.toLocaleString('en')} versions (4 paragraphs each) loaded in ${b.search.loadSeconds} s.`,

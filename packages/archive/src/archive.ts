@@ -124,9 +124,11 @@ export function createArchive(options: ArchiveOptions): Archive {
       throw new InvalidCaptureError('article', 'expected an Article, a NotArticle or null')
     }
     const art = article?.type === 'article' ? article : null
-    if (body) {
-      capture.bodyHash = sha256Hex(body)
-      capture.bodySize = body.byteLength
+    if (body !== null) {
+      // A string body is hashed as UTF-8 directly (the same digest as its bytes): it is only encoded when
+      // the blob store does not already hold it, so an unchanged re-capture never copies its body.
+      capture.bodyHash = sha256Hex(body.data)
+      capture.bodySize = body.size
     }
     const record: IngestRecord = {
       page,
@@ -146,7 +148,9 @@ export function createArchive(options: ArchiveOptions): Archive {
   // The blob goes first: if the process dies before the metadata commits, an unreferenced blob is left
   // (verify reports it as a warning), never a capture pointing at a missing blob.
   const putBody = async ({ record, body }: Prepared): Promise<void> => {
-    if (body && record.capture.bodyHash) await backend.blobs.put(record.capture.bodyHash, body)
+    const hash = record.capture.bodyHash
+    if (body === null || hash === null || backend.blobs.knows?.(hash)) return
+    await backend.blobs.put(hash, typeof body.data === 'string' ? Buffer.from(body.data, 'utf8') : body.data)
   }
 
   const archive: Archive = {
@@ -288,9 +292,15 @@ function checkQuery(query: PageQuery): PageQuery {
 
 const URL_CACHE_SIZE = 10_000
 
+/** A body as given (a string is encoded only when it has to be stored) and its size in bytes. */
+interface Body {
+  data: Uint8Array | string
+  size: number
+}
+
 interface Prepared {
   record: IngestRecord
-  body: Uint8Array | null
+  body: Body | null
 }
 
 /** Total size of all header names and values accepted for one capture. */
@@ -300,12 +310,11 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const BAD_VALUE_CHAR_RE = /[\r\n\0]/
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-const encoder = new TextEncoder()
 
 interface ValidatedCapture {
   page: PageRecord
   capture: CaptureRecord
-  body: Uint8Array | null
+  body: Body | null
 }
 
 /** Check every field of a capture and turn it into records; throws a typed error on the first bad field. */
@@ -334,17 +343,18 @@ function validateCapture(
   const finalUrl = input.finalUrl == null ? null : checkUrl(input.finalUrl, 'finalUrl')
   const redirects = (input.redirects ?? []).map((u) => checkUrl(u, 'redirects'))
 
-  let body: Uint8Array | null = null
+  let body: Body | null = null
   if (input.body != null) {
     if (typeof input.body === 'string') {
-      // Reject before encoding: a huge string must not be copied just to find out it is too big.
+      // Measured, not encoded: a huge string must not be copied just to find out it is too big, and a
+      // body the blob store already holds is never encoded at all.
       const size = Buffer.byteLength(input.body, 'utf8')
       if (size > opts.maxBodyBytes) throw new BodyTooLargeError(size, opts.maxBodyBytes)
-      body = encoder.encode(input.body)
+      body = { data: input.body, size }
     } else if (input.body instanceof Uint8Array) {
       if (input.body.byteLength > opts.maxBodyBytes)
         throw new BodyTooLargeError(input.body.byteLength, opts.maxBodyBytes)
-      body = input.body
+      body = { data: input.body, size: input.body.byteLength }
     } else {
       throw new InvalidCaptureError('body', 'expected a Uint8Array, a string or null')
     }

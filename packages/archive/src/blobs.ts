@@ -80,6 +80,13 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   mkdirSync(tmpDir, { recursive: true })
   // Fan-out folders already created by this process; saves a mkdir syscall per put.
   const made = new Set<string>()
+  // Hashes this process wrote or found stored, with their stored size. Blobs are never deleted except by
+  // `clear()`, so a remembered hash needs no stat: an unchanged re-capture touches no file at all.
+  const known = new Map<string, number>()
+  const learn = (hash: string, size: number): void => {
+    if (known.size >= KNOWN_HASHES) known.delete(known.keys().next().value as string)
+    known.set(hash, size)
+  }
   let counter = 0
 
   const pathOf = (hash: string): string => join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}${EXT}`)
@@ -87,9 +94,14 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   return {
     async put(hash, raw) {
       checkHash(hash)
+      const size = known.get(hash)
+      if (size !== undefined) return { created: false, storedSize: size }
       const target = pathOf(hash)
       const existing = statSync(target, { throwIfNoEntry: false })
-      if (existing) return { created: false, storedSize: existing.size }
+      if (existing) {
+        learn(hash, existing.size)
+        return { created: false, storedSize: existing.size }
+      }
       const data = compressBlob(raw, quality)
       const folder = join(dir, hash.slice(0, 2), hash.slice(2, 4))
       if (!made.has(folder)) {
@@ -108,8 +120,11 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
       }
       renameSync(tmp, target)
       if (options.fsync) fsyncDir(folder)
+      learn(hash, data.byteLength)
       return { created: true, storedSize: data.byteLength }
     },
+
+    knows: (hash) => known.has(hash),
 
     async get(hash) {
       checkHash(hash)
@@ -146,6 +161,7 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
     async clear() {
       for (const name of readdirSafe(dir)) rmSync(join(dir, name), { recursive: true, force: true })
       made.clear()
+      known.clear()
       mkdirSync(tmpDir, { recursive: true })
     },
 
@@ -178,6 +194,7 @@ export function memoryBlobStore(options: { quality?: number } = {}): BlobStore {
       checkHash(hash)
       return map.has(hash)
     },
+    knows: (hash) => map.has(hash),
     async *list() {
       for (const [hash, data] of [...map]) yield { hash, storedSize: data.byteLength }
     },
@@ -191,6 +208,8 @@ export function memoryBlobStore(options: { quality?: number } = {}): BlobStore {
 // --- Internal helpers ---
 
 const EXT = '.br'
+/** Hashes a folder store remembers as stored (~100 bytes each). */
+const KNOWN_HASHES = 100_000
 const TMP_DIR = '.tmp'
 const FAN_RE = /^[0-9a-f]{2}$/
 

@@ -66,7 +66,10 @@ export function toSimplified(text: string): string {
   if (!convert) {
     convert = OpenCC.Converter({ from: 't', to: 'cn' }) as (text: string) => string
     converter = convert
+    triggers = foldTriggers()
   }
+  // Most texts are simplified already: a scan for what could change is much cheaper than the tries.
+  if (triggers && !mayFold(text, triggers)) return text
   return convert(text)
 }
 
@@ -110,6 +113,91 @@ export function makeSnippet(text: string, terms: readonly string[], radius = 24)
 const SHA256_RE = /^[0-9a-f]{64}$/
 
 let converter: ((text: string) => string) | undefined
+let triggers: FoldTriggers | null = null
+
+/**
+ * What can make `toSimplified` change a text: the characters that dictionary entries of one character
+ * change, and the first two characters of every longer entry (a text holding neither cannot match any entry
+ * that changes it, nor one that shadows such an entry). Null when the installed opencc-js does not expose
+ * its dictionaries; then every text is converted.
+ */
+function foldTriggers(): FoldTriggers | null {
+  const config = (OpenCC.Locale as { configs?: Record<string, OpenccConfig | undefined> }).configs?.t2s
+  if (!config?.conversionChain) return null
+  const out: FoldTriggers = { flags: new Uint8Array(0x10000), astral: new Map(), pairs: new Set() }
+  const flag = (cp: number, bit: number): void => {
+    if (cp < 0x10000) out.flags[cp] = (out.flags[cp] ?? 0) | bit
+    else out.astral.set(cp, (out.astral.get(cp) ?? 0) | bit)
+  }
+  const add = (from: unknown, to: unknown): boolean => {
+    if (typeof from !== 'string' || typeof to !== 'string' || from === '') return false
+    const [first, second] = Array.from(from) as [string, string | undefined]
+    const cp = first.codePointAt(0) as number
+    if (second === undefined) {
+      if (from !== to) flag(cp, CHANGES)
+    } else {
+      flag(cp, STARTS_PHRASE)
+      out.pairs.add(first + second)
+    }
+    return true
+  }
+  const addDict = (dict: unknown): boolean => {
+    if (typeof dict === 'string') {
+      for (const entry of dict.split('|')) {
+        const [from, to] = entry.split(' ')
+        if (!add(from, to)) return false
+      }
+      return true
+    }
+    if (Array.isArray(dict)) return dict.every((e) => Array.isArray(e) && add(e[0], e[1]))
+    return false
+  }
+  // Every stage of the chain: a text no stage can change reaches the next stage unchanged.
+  for (const group of [...(config.normalizationChain ?? []), ...config.conversionChain]) {
+    if (!Array.isArray(group) || !group.every(addDict)) return null
+  }
+  return out
+}
+
+/** Whether `toSimplified` could change `text` (false: it certainly returns `text` as it is). */
+function mayFold(text: string, t: FoldTriggers): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    let width = 1
+    let f = t.flags[unit] as number
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const cp = text.codePointAt(i) as number
+      if (cp > 0xffff) {
+        width = 2
+        f = t.astral.get(cp) ?? 0
+      }
+    }
+    if (f === 0) continue
+    if (f & CHANGES) return true
+    // Starts a longer entry: look at the next character too.
+    const next = text.codePointAt(i + width)
+    if (next !== undefined && t.pairs.has(text.slice(i, i + width + (next > 0xffff ? 2 : 1)))) return true
+    i += width - 1
+  }
+  return false
+}
+
+const CHANGES = 1
+const STARTS_PHRASE = 2
+
+interface FoldTriggers {
+  /** Per BMP code unit: `CHANGES` (a one-character entry changes it) | `STARTS_PHRASE` (a longer entry starts with it). */
+  flags: Uint8Array
+  /** The same for code points above the BMP. */
+  astral: Map<number, number>
+  /** The first two characters of every longer entry. */
+  pairs: Set<string>
+}
+
+interface OpenccConfig {
+  normalizationChain?: unknown[]
+  conversionChain?: unknown[]
+}
 
 /** CJK punctuation NFKC leaves alone, mapped to what a half-width rendering of the same text would use. */
 const CJK_PUNCT: Readonly<Record<string, string>> = {

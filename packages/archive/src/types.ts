@@ -248,6 +248,12 @@ export interface BlobStore {
   get(hash: string): Promise<Uint8Array | null>
   /** Whether the hash is stored. */
   has(hash: string): Promise<boolean>
+  /**
+   * Optional and synchronous: true when the store already knows, without any I/O, that `hash` is stored
+   * (it wrote or saw it in this process). The archive then skips encoding the body and `put`: an unchanged
+   * re-capture costs no blob work. False means "unknown", not "absent".
+   */
+  knows?(hash: string): boolean
   /** Every stored hash with its compressed size, in no particular order. */
   list(): AsyncIterable<{ hash: string; storedSize: number }>
   /** Remove every blob (tests only). */

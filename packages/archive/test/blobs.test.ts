@@ -37,6 +37,21 @@ describe('folderBlobStore', () => {
     expect(readdirSync(join(dir, '.tmp'))).toEqual([])
   })
 
+  it('knows, without a file system call, the hashes it stored or saw stored, until cleared', async () => {
+    const dir = tmp()
+    const store = folderBlobStore({ dir })
+    expect(store.knows?.(hash)).toBe(false)
+    await store.put(hash, html)
+    expect(store.knows?.(hash)).toBe(true)
+    // A second store over the same folder learns the hash when a put finds the file.
+    const other = folderBlobStore({ dir })
+    expect(other.knows?.(hash)).toBe(false)
+    expect((await other.put(hash, html)).created).toBe(false)
+    expect(other.knows?.(hash)).toBe(true)
+    await store.clear()
+    expect(store.knows?.(hash)).toBe(false)
+  })
+
   it('answers null / false for an unknown hash and rejects malformed ones', async () => {
     const store = folderBlobStore({ dir: tmp() })
     const other = sha256Hex('other')

@@ -1,4 +1,5 @@
 import type { Article } from '@parkwatch/extractor'
+import * as OpenCC from 'opencc-js/t2cn'
 import { describe, expect, it } from 'vitest'
 import {
   contentHash,
@@ -77,6 +78,26 @@ describe('script folding and search helpers', () => {
     expect(toSimplified('蘇州工業園區發佈新藥研發進展')).toBe('苏州工业园区发布新药研发进展')
     expect(toSimplified('臺灣積體電路')).toBe('台湾积体电路')
     expect(toSimplified('苏州工业园区')).toBe('苏州工业园区')
+  })
+
+  it('gives what the opencc converter gives, also where it skips texts that need no folding', () => {
+    const convert = OpenCC.Converter({ from: 't', to: 'cn' }) as (text: string) => string
+    const texts = [
+      '',
+      'plain ASCII',
+      '苏州工业园区生物医药项目签约落户，集成电路产值同比增长。',
+      '乾隆年間的乾燥天氣', // a phrase entry (乾隆) shadows the single-character one (乾 → 干)
+      '反覆檢查後回覆', // phrases whose characters are all simplified-looking
+      '一坏土',
+      '𠮷野家的臺灣分店', // a character outside the BMP
+      '髮',
+      '苏州 臺北',
+    ]
+    // Every character of the CJK blocks, in runs, so any dictionary entry start is met.
+    const chars: string[] = []
+    for (let cp = 0x3400; cp < 0xa000; cp++) chars.push(String.fromCodePoint(cp))
+    for (let i = 0; i < chars.length; i += 40) texts.push(chars.slice(i, i + 40).join(''))
+    for (const text of texts) expect(toSimplified(text)).toBe(convert(text))
   })
 
   it('builds the index text from title and text', () => {

@@ -72,6 +72,8 @@ export function postgresBlobStore(options: PostgresBlobStoreOptions): BlobStore 
       return row ? decompressBlob(hash, row.data) : null
     },
 
+    knows: (hash) => known.has(hash),
+
     async has(hash) {
       checkHash(hash)
       return (await run(`SELECT 1 FROM ${table} WHERE hash = $1`, [hash])).length > 0

@@ -69,6 +69,11 @@ export function statements(S: string) {
         c.etag, c.last_modified, round(extract(epoch FROM c.fetched_at) * 1000)::float8 AS fetched_ms, c.timing, c.error,
         c.body_hash, c.body_size, c.version_id
       FROM ${S}.captures c WHERE c.page_id = $1 ORDER BY c.fetched_at, c.id`,
+    captureIdsOfPage: `SELECT c.id FROM ${S}.captures c WHERE c.page_id = $1 ORDER BY c.fetched_at, c.id`,
+    capturesByIds: `SELECT c.id, c.requested_url, c.final_url, c.redirects, c.method, c.outcome, c.status, c.headers,
+        c.etag, c.last_modified, round(extract(epoch FROM c.fetched_at) * 1000)::float8 AS fetched_ms, c.timing, c.error,
+        c.body_hash, c.body_size, c.version_id
+      FROM ${S}.captures c WHERE c.id = ANY($1::bigint[])`,
     captureById: `${captureSelect} WHERE c.id = $1`,
     validators: `SELECT c.id, c.etag, c.last_modified, c.fetched_at FROM ${S}.captures c
       WHERE c.page_id = (SELECT id FROM ${S}.pages WHERE url = $1) AND (c.etag IS NOT NULL OR c.last_modified IS NOT NULL)

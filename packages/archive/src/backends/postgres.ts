@@ -13,7 +13,7 @@
  */
 import type { Pool, PoolClient } from 'pg'
 import { ArchiveError, StorageError } from '../errors.js'
-import { makeSnippet } from '../hash.js'
+import { makeSnippet, sha256Hex } from '../hash.js'
 import {
   checkPostgresReferences,
   migratePostgres,
@@ -115,13 +115,21 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
   // Versions never change once written, so a cache is always right: it saves a query and a JSON parse on
   // every unchanged re-capture, which is most of them.
   const versionCache = new Map<number, Version>()
+  // Captures never change once committed either: a timeline asked for again reads only the capture ids of
+  // the page and fetches and builds just the captures it has not seen.
+  const captureCache = new Map<number, Capture>()
   // The newest content hash this process saw per page: a hint only (see `ingest`), never trusted blindly.
   const newestHash = new Map<string, string>()
 
+  // The fixed statements are prepared once per connection (named), not parsed and planned on every call:
+  // the ingest statement is long, and an unchanged re-capture is otherwise little more than that.
+  const names = new Map(
+    Object.entries(sql).map(([key, text]) => [text, `pw_${key}_${sha256Hex(text).slice(0, 12)}`] as const),
+  )
   const query = async <R extends object>(text: string, args: unknown[] = [], client?: PoolClient): Promise<R[]> => {
     const runner = client ?? (await pool())
     try {
-      return (await runner.query<R>(text, args)).rows
+      return (await runner.query<R>({ name: names.get(text), text, values: args })).rows
     } catch (cause) {
       throw new StorageError(`query failed: ${(cause as Error).message}`, { cause })
     }
@@ -261,9 +269,9 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
     async timeline(url) {
       const page = await pageByUrl(url)
       if (!page) return null
-      // Captures and version ids on two connections at once; then the versions not cached, in one query.
-      const [captureRows, ids] = await Promise.all([
-        query<TimelineCaptureRow>(sql.capturesOfPage, [page.id]),
+      // Capture ids and version ids on two connections at once; then what is not cached, one query each.
+      const [captureIds, ids] = await Promise.all([
+        query<{ id: string }>(sql.captureIdsOfPage, [page.id]),
         query<{ id: string }>(sql.versionIdsOfPage, [page.id]),
       ])
       const missing = ids.map(({ id }) => Number(id)).filter((id) => !versionCache.has(id))
@@ -276,7 +284,21 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       }
       const versions = ids.map(({ id }) => (versionCache.get(Number(id)) ?? fetched.get(Number(id))) as Version)
       const numbers = new Map(versions.map((v) => [v.id, v.number]))
-      return { page, captures: captureRows.map((r) => toTimelineCapture(r, page, numbers)), versions }
+      const order = captureIds.map(({ id }) => Number(id))
+      const absent = order.filter((id) => !captureCache.has(id))
+      if (absent.length > 0) {
+        const rows =
+          absent.length === order.length
+            ? await query<TimelineCaptureRow>(sql.capturesOfPage, [page.id])
+            : await query<TimelineCaptureRow>(sql.capturesByIds, [absent])
+        for (const row of rows) {
+          const capture = toTimelineCapture(row, page, numbers)
+          if (captureCache.size >= CAPTURE_CACHE_SIZE) captureCache.delete(captureCache.keys().next().value as number)
+          captureCache.set(capture.id, deepFreeze(capture))
+        }
+      }
+      const captures = order.map((id) => captureCache.get(id)).filter((c) => c !== undefined)
+      return { page, captures, versions }
     },
 
     async getVersion(url, number) {
@@ -322,13 +344,21 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
         parts.push(`p.host = $${args.length}`)
       }
       if (q.latestOnly) parts.push('p.latest_version_id = v.id')
-      args.push(q.limit ?? 20)
-      const rows = await query<SearchRow>(
-        `SELECT v.id, v.search_text, v.page_id, p.url, v.number, v.title, v.created_at
-         FROM ${S}.versions v JOIN ${S}.pages p ON p.id = v.page_id
-         WHERE ${parts.join(' AND ')} ORDER BY v.id DESC LIMIT $${args.length}`,
-        args,
-      )
+      const limit = q.limit ?? 20
+      args.push(limit)
+      const select = (from: string): Promise<SearchRow[]> =>
+        query<SearchRow>(
+          `SELECT v.id, v.search_text, v.page_id, p.url, v.number, v.title, v.created_at
+           FROM ${from} v JOIN ${S}.pages p ON p.id = v.page_id
+           WHERE ${parts.join(' AND ')} ORDER BY v.id DESC LIMIT $${args.length}`,
+          args,
+        )
+      // A common term matches most versions, and the planner then reads every match through the trigram
+      // index and sorts them (~1 s over 50,000 versions) to return the newest 20. So the newest versions are
+      // scanned first: when they hold `limit` matches, those are the answer (no older version can beat
+      // them); otherwise (rare terms) the index answers.
+      let rows = await select(`(SELECT * FROM ${S}.versions ORDER BY id DESC LIMIT ${NEWEST_FIRST_WINDOW})`)
+      if (rows.length < limit) rows = await select(`${S}.versions`)
       return rows.map((r) => ({
         versionId: Number(r.id),
         pageId: Number(r.page_id),
@@ -386,6 +416,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
     async clear() {
       await query(`TRUNCATE ${S}.captures, ${S}.versions, ${S}.pages`)
       versionCache.clear()
+      captureCache.clear()
       newestHash.clear()
       // Through the store, so it also forgets the hashes it remembers as stored.
       await blobs.clear()
@@ -407,6 +438,10 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
 /** A schema name used unquoted in error messages and quoted in SQL: keep it a plain identifier. */
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 const VERSION_CACHE_SIZE = 4096
+/** How many of the newest versions search scans before it asks the trigram index (see `search`). */
+const NEWEST_FIRST_WINDOW = 2000
+/** Captures kept for timelines (a few hundred bytes each). */
+const CAPTURE_CACHE_SIZE = 20_000
 const HINT_SIZE = 50_000
 const ID_BLOCK = 64
 

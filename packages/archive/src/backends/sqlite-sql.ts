@@ -25,6 +25,8 @@ export type StatementName =
   | 'versionIdByNumber'
   | 'versionIdsOfPage'
   | 'capturesOfPage'
+  | 'captureIdsOfPage'
+  | 'captureTupleById'
   | 'captureById'
   | 'validators'
   | 'stats'
@@ -70,6 +72,14 @@ export function prepare(db: Database.Database): Record<StatementName, Database.S
          FROM captures WHERE page_id = ? ORDER BY fetched_at, id`,
       )
       .raw(true),
+    captureTupleById: db
+      .prepare(
+        `SELECT id, page_id, requested_url, final_url, redirects, method, outcome, status, headers, etag, last_modified,
+           fetched_at, timing, error, body_hash, body_size, version_id
+         FROM captures WHERE id = ?`,
+      )
+      .raw(true),
+    captureIdsOfPage: db.prepare('SELECT id FROM captures WHERE page_id = ? ORDER BY fetched_at, id').pluck(true),
     captureById: db.prepare(`${CAPTURE_SELECT} WHERE c.id = ?`),
     validators: db.prepare(
       `SELECT c.id, c.etag, c.last_modified, c.fetched_at FROM captures c
@@ -192,8 +202,29 @@ export interface SearchRow {
   created_at: number
 }
 
-/** Epoch ms to ISO-8601 UTC. */
-export const iso = (t: number): string => new Date(t).toISOString()
+/**
+ * Epoch ms to ISO-8601 UTC, as `Date#toISOString`. Timelines format thousands of times that mostly fall on
+ * a few days, so the date part is kept from the previous call and only the time of day is built.
+ */
+export function iso(t: number): string {
+  if (!Number.isInteger(t) || t < 0 || t >= MAX_FOUR_DIGIT_YEAR_MS) return new Date(t).toISOString()
+  let ofDay = t - isoDayStart
+  if (ofDay < 0 || ofDay >= DAY_MS) {
+    isoDayStart = t - (t % DAY_MS)
+    isoDayPrefix = new Date(isoDayStart).toISOString().slice(0, 11)
+    ofDay = t - isoDayStart
+  }
+  const msPart = ofDay % 1000
+  const sec = (ofDay - msPart) / 1000
+  return `${isoDayPrefix}${TWO[(sec / 3600) | 0]}:${TWO[((sec / 60) | 0) % 60]}:${TWO[sec % 60]}.${msPart < 10 ? '00' : msPart < 100 ? '0' : ''}${msPart}Z`
+}
+
+const DAY_MS = 86_400_000
+/** 10000-01-01T00:00:00Z: from there on `toISOString` writes six-digit years. */
+const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_800_000
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'))
+let isoDayStart = 0
+let isoDayPrefix = '1970-01-01T'
 /** A date (or date string) to epoch ms. */
 export const ms = (d: Date | string): number => new Date(d).getTime()
 

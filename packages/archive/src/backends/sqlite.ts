@@ -90,6 +90,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   // Versions never change once written, so a cache is always right; it saves parsing the article JSON of
   // the newest version on every unchanged re-capture, which is most of them.
   const versionCache = new Map<number, Version>()
+  // Captures never change once committed either: a timeline asked for again reads only the capture ids of
+  // the page and builds (parses headers, formats dates) just the captures it has not seen.
+  const captureCache = new Map<number, Capture>()
   const pendingVersions: number[] = []
   let closed = false
 
@@ -287,30 +290,46 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       // URL and version numbers are filled in from what is already at hand instead of joining pages and
       // versions for each of possibly thousands of captures.
       const numberOf = new Map(versions.map((v) => [v.id, v.number]))
-      // Raw rows (arrays) cost about half as much as row objects; a timeline can be thousands of rows.
-      const captures = (q.capturesOfPage.all(page.id) as CaptureTuple[]).map((t) =>
-        toCapture({
-          id: t[0],
-          page_id: t[1],
-          url: page.url,
-          requested_url: t[2],
-          final_url: t[3],
-          redirects: t[4],
-          method: t[5],
-          outcome: t[6],
-          status: t[7],
-          headers: t[8],
-          etag: t[9],
-          last_modified: t[10],
-          fetched_at: t[11],
-          timing: t[12],
-          error: t[13],
-          body_hash: t[14],
-          body_size: t[15],
-          version_id: t[16],
-          version_number: t[16] === null ? null : (numberOf.get(t[16]) ?? null),
-        }),
-      )
+      const build = (t: CaptureTuple): Capture =>
+        cacheFrozen(
+          captureCache,
+          CAPTURE_CACHE_SIZE,
+          t[0],
+          toCapture({
+            id: t[0],
+            page_id: t[1],
+            url: page.url,
+            requested_url: t[2],
+            final_url: t[3],
+            redirects: t[4],
+            method: t[5],
+            outcome: t[6],
+            status: t[7],
+            headers: t[8],
+            etag: t[9],
+            last_modified: t[10],
+            fetched_at: t[11],
+            timing: t[12],
+            error: t[13],
+            body_hash: t[14],
+            body_size: t[15],
+            version_id: t[16],
+            version_number: t[16] === null ? null : (numberOf.get(t[16]) ?? null),
+          }),
+        )
+      const ids = q.captureIdsOfPage.all(page.id) as number[]
+      const missing = ids.filter((id) => !captureCache.has(id))
+      let captures: Capture[]
+      if (missing.length > MISSING_ONE_BY_ONE) {
+        // Raw rows (arrays) cost about half as much as row objects; a timeline can be thousands of rows.
+        captures = (q.capturesOfPage.all(page.id) as CaptureTuple[]).map(build)
+      } else {
+        for (const id of missing) {
+          const t = q.captureTupleById.get(id) as CaptureTuple | undefined
+          if (t) build(t)
+        }
+        captures = ids.map((id) => captureCache.get(id)).filter((c) => c !== undefined)
+      }
       return { page, captures, versions }
     },
 
@@ -431,6 +450,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
           DELETE FROM captures; DELETE FROM versions; DELETE FROM pages;`)
       }).immediate()
       versionCache.clear()
+      captureCache.clear()
       await blobs.clear()
     },
 
@@ -446,6 +466,17 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 // --- Internal helpers ---
 
 const VERSION_CACHE_SIZE = 2048
+/** Captures kept for timelines (a few hundred bytes each). */
+const CAPTURE_CACHE_SIZE = 20_000
+/** A timeline missing more cached captures than this reads all of the page's captures in one query. */
+const MISSING_ONE_BY_ONE = 32
+
+/** Remember a record (oldest entries go first once `size` is reached), frozen, and return it. */
+function cacheFrozen<T>(cache: Map<number, T>, size: number, id: number, value: T): T {
+  if (cache.size >= size) cache.delete(cache.keys().next().value as number)
+  cache.set(id, deepFreeze(value))
+  return value
+}
 
 /**
  * Remember a version (oldest entries go first once the cache is full) and return it. Cached versions are

@@ -240,6 +240,19 @@ export function describeBackend(name: string, opts: DescribeBackendOptions): voi
       expect(v2 && (await ctx.archive.getVersionById(v2.id))).toEqual(v2)
     })
 
+    it('answers a timeline asked for again with the captures added since, each as it was', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'one' }))
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'one' }))
+      const first = await ctx.archive.timeline(A)
+      await ctx.archive.ingest(makeCapture(A, '2'), makeArticle({ title: 'two' }))
+      await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      const second = await ctx.archive.timeline(A)
+      expect(second?.captures.map((c) => c.versionNumber)).toEqual([1, 1, 2, 2])
+      expect(second?.captures.slice(0, 2)).toEqual(first?.captures)
+      const last = second?.captures[3]
+      expect(last && (await ctx.archive.getCapture(last.id))).toEqual(last)
+    })
+
     it('never creates two versions for one change under concurrent ingest', async () => {
       const same = await Promise.all(
         Array.from({ length: 12 }, (_, i) => ctx.archive.ingest(makeCapture(A, `same ${i % 2}`), makeArticle())),

@@ -45,6 +45,28 @@ describeBackend('sqlite', {
       expect(report.blobsChecked).toBeGreaterThanOrEqual(1_100)
     })
 
+    it('keeps timelines right when they are served from cached captures', async () => {
+      const url = 'https://cached.example/p'
+      await ctx.archive.ingest(makeCapture(url, 'v1'), makeArticle({ title: 'one' }))
+      await ctx.archive.ingest(makeCapture(url, 'v1'), makeArticle({ title: 'one' }))
+      const first = await ctx.archive.timeline(url)
+      expect(first?.captures.map((c) => c.versionNumber)).toEqual([1, 1])
+      // Cached captures are shared, so they are frozen like cached versions.
+      expect(Object.isFrozen(first?.captures[0])).toBe(true)
+      expect(Object.isFrozen(first?.captures[0]?.headers)).toBe(true)
+      await ctx.archive.ingest(makeCapture(url, 'v2'), makeArticle({ title: 'two' }))
+      const second = await ctx.archive.timeline(url)
+      expect(second?.captures.map((c) => c.versionNumber)).toEqual([1, 1, 2])
+      expect(second?.captures.slice(0, 2)).toEqual(first?.captures)
+      // The same timeline from a backend with nothing cached.
+      const other = sqliteBackend({ dir: suiteDir })
+      try {
+        expect(await other.timeline(url)).toEqual(second)
+      } finally {
+        await other.close()
+      }
+    })
+
     it('reports a missing or corrupt blob and broken references, and repairs nothing', async () => {
       const a = await ctx.archive.ingest(makeCapture('https://a.example/1', 'one'), makeArticle({ title: 'one' }))
       const b = await ctx.archive.ingest(makeCapture('https://a.example/2', 'two'), makeArticle({ title: 'two' }))
