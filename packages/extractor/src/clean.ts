@@ -179,7 +179,6 @@ interface Context {
 }
 
 type ExitKind = 'block' | 'inline' | 'pre' | 'link' | 'figure'
-type Frame = { node: AnyNode } | { exit: Element; kind: ExitKind }
 
 class Walker {
   readonly items: Item[] = []
@@ -208,14 +207,17 @@ class Walker {
 
   run(root: Element): void {
     this.#rootIndex = this.#ctx.idx.pos.get(root) ?? -1
-    const stack: Frame[] = [{ node: root }]
-    while (stack.length > 0) {
-      const f = stack.pop() as Frame
-      if ('exit' in f) {
-        this.#leave(f.exit, f.kind)
+    // Two parallel stacks rather than a frame object per node: a node to enter (`null` step) or, below
+    // its children, the element to leave and how.
+    const nodes: AnyNode[] = [root]
+    const exits: Array<ExitKind | null> = [null]
+    while (nodes.length > 0) {
+      const node = nodes.pop() as AnyNode
+      const exit = exits.pop() as ExitKind | null
+      if (exit !== null) {
+        this.#leave(node as Element, exit)
         continue
       }
-      const node = f.node
       if (node.type === 'text') {
         this.#addText((node as Text).data)
         continue
@@ -223,18 +225,33 @@ class Walker {
       if (!isElement(node)) continue
       const kind = this.#enter(node, node === root)
       if (kind === null) continue
-      stack.push({ exit: node, kind })
+      nodes.push(node)
+      exits.push(kind)
       const kids = node.children
-      for (let k = kids.length - 1; k >= 0; k--) stack.push({ node: kids[k] as AnyNode })
+      for (let k = kids.length - 1; k >= 0; k--) {
+        nodes.push(kids[k] as AnyNode)
+        exits.push(null)
+      }
     }
   }
 
   /** Emit the pending inline text as a block. */
   flush(): void {
+    // Most flushes (every block boundary) find nothing pending: build no strings for them.
+    if (this.#chars > 0) this.#emit()
+    this.#text = []
+    this.#html = this.#open.map(([, open]) => open)
+    this.#chars = 0
+    this.#linkChars = 0
+    this.#cjk = 0
+    this.#boldChars = 0
+  }
+
+  #emit(): void {
     const closing = this.#open.map(([name]) => `</${name}>`).reverse()
     const raw = this.#text.join('')
     const text = this.#pre > 0 ? raw.replace(/^\n+|\s+$/g, '') : collapseWhitespace(raw)
-    if (text !== '' && this.#chars > 0) {
+    if (text !== '') {
       const c = this.#innermost()
       const el = this.#blockEls[this.#blockEls.length - 1]
       const block: RawBlock = {
@@ -255,12 +272,6 @@ class Walker {
       }
       this.items.push({ type: 'block', block })
     }
-    this.#text = []
-    this.#html = this.#open.map(([, open]) => open)
-    this.#chars = 0
-    this.#linkChars = 0
-    this.#cjk = 0
-    this.#boldChars = 0
   }
 
   #innermost(): Context {

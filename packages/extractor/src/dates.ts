@@ -33,9 +33,11 @@ const MONTHS: Record<string, number> = {
 }
 
 const MONTH_NAME = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?'
-// `T`, spaces, ` - `, `, ` or ` at ` may separate the time; 12-hour clocks carry AM/PM.
+// `T`, spaces, ` - `, `, ` or ` at ` may separate the time; 12-hour clocks carry AM/PM. Each separator
+// character has one way to match (no `\s*` around the dash): nested whitespace quantifiers backtrack
+// exponentially on a long ` - - - …` run in a meta tag.
 const TIME =
-  '(?:(?:[T\\s]|\\s*[-–,@]\\s*|\\s+at\\s+)*(\\d{1,2})[:：时時](\\d{2})(?:[:：分](\\d{2})(?:\\.\\d+)?)?秒?(?:\\s*([AaPp])\\.?[Mm]\\.?(?![A-Za-z]))?)?'
+  '(?:(?:[T\\s]|[-–,@]|\\sat\\s)*(\\d{1,2})[:：时時](\\d{2})(?:[:：分](\\d{2})(?:\\.\\d+)?)?秒?(?:\\s*([AaPp])\\.?[Mm]\\.?(?![A-Za-z]))?)?'
 const ZONE = '\\s*(Z|UTC|GMT|[+-]\\d{2}:?\\d{2})?'
 
 /** Numeric year-first dates, the common case: 2023-12-31 15:58:36, 2024/09/28, 2024.9.28, 2023年2月22日. */

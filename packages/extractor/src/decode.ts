@@ -139,22 +139,32 @@ function info(charset: string, source: DecodeInfo['source'], declared: string | 
 }
 
 function decodeWith(charset: string, bytes: Uint8Array): string {
-  return new TextDecoder(charset).decode(bytes)
+  let decoder = DECODERS.get(charset)
+  if (decoder === undefined) {
+    decoder = new TextDecoder(charset)
+    DECODERS.set(charset, decoder)
+  }
+  return decoder.decode(bytes)
 }
 
 /** Decode with a declared charset, correcting the two portal bugs browsers tolerate badly. */
 function finish(u8: Uint8Array, charset: string, source: DecodeInfo['source'], declared: string | null): DecodedHtml {
-  const start = charset === 'utf-8' && hasUtf8Bom(u8) ? 3 : 0
-  if (charset !== 'utf-8' && !charset.startsWith('utf-16') && hasNonAscii(u8) && isValidUtf8(u8)) {
-    // Declares gb2312 (or similar) but is UTF-8: a template copied from an old site.
-    return { text: decodeWith('utf-8', u8), ...info('utf-8', 'detected', declared) }
-  }
-  if (charset === 'utf-8' && !isValidUtf8(u8)) {
+  if (charset === 'utf-8') {
+    // One strict decode both validates and produces the text.
+    const body = hasUtf8Bom(u8) ? u8.subarray(3) : u8
+    const text = tryUtf8(body)
+    if (text !== null) return { text, ...info(charset, source, declared) }
     // Declares UTF-8 but the bytes are not: trust the bytes when another decode clearly fits better.
-    const detected = detect(u8, declared)
+    const detected = detect(u8, declared, false)
     if (detected.charset !== 'utf-8' && detected.charset !== 'windows-1252') return detected
+    return { text: decodeWith(charset, body), ...info(charset, source, declared) }
   }
-  return { text: decodeWith(charset, u8.subarray(start)), ...info(charset, source, declared) }
+  if (!charset.startsWith('utf-16') && hasNonAscii(u8)) {
+    // Declares gb2312 (or similar) but is UTF-8: a template copied from an old site.
+    const text = tryUtf8(u8)
+    if (text !== null) return { text, ...info('utf-8', 'detected', declared) }
+  }
+  return { text: decodeWith(charset, u8), ...info(charset, source, declared) }
 }
 
 function hasUtf8Bom(u8: Uint8Array): boolean {
@@ -169,23 +179,31 @@ function sniffBom(u8: Uint8Array): { charset: string; length: number } | null {
 }
 
 function hasNonAscii(u8: Uint8Array): boolean {
-  for (const b of u8) if (b >= 0x80) return true
+  for (let i = 0; i < u8.length; i++) if ((u8[i] as number) >= 0x80) return true
   return false
 }
 
-function isValidUtf8(u8: Uint8Array): boolean {
+/** Decoders by charset: a `TextDecoder` is reusable, and building one per call shows on small pages. */
+const DECODERS = new Map<string, InstanceType<typeof TextDecoder>>()
+let strictUtf8: InstanceType<typeof TextDecoder> | null = null
+
+/** The text of valid UTF-8 bytes (a leading BOM dropped, as `decodeWith` does), or null when the bytes are not UTF-8. */
+function tryUtf8(u8: Uint8Array): string | null {
+  strictUtf8 ??= new TextDecoder('utf-8', { fatal: true })
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(u8)
-    return true
+    return strictUtf8.decode(u8)
   } catch {
-    return false
+    return null
   }
 }
 
 /** Valid UTF-8 first (it almost never happens by accident), then the best-scoring legacy decode. */
-function detect(u8: Uint8Array, declared: string | null): DecodedHtml {
+function detect(u8: Uint8Array, declared: string | null, mayBeUtf8 = true): DecodedHtml {
   if (!hasNonAscii(u8)) return { text: decodeWith('utf-8', u8), ...info('utf-8', 'default', declared) }
-  if (isValidUtf8(u8)) return { text: decodeWith('utf-8', u8), ...info('utf-8', 'detected', declared) }
+  if (mayBeUtf8) {
+    const text = tryUtf8(u8)
+    if (text !== null) return { text, ...info('utf-8', 'detected', declared) }
+  }
 
   const sample = u8.subarray(0, DETECT_SAMPLE)
   const nonAscii = countNonAsciiBytes(sample)
@@ -240,18 +258,29 @@ function scoreWestern(text: string, nonAscii: number): number {
 function latin1(bytes: Uint8Array, limit: number): string {
   const end = Math.min(bytes.length, limit)
   let s = ''
+  // `apply` takes the typed array as it is; spreading it would go through its iterator byte by byte.
   for (let i = 0; i < end; i += 4096) {
-    s += String.fromCharCode(...bytes.subarray(i, Math.min(end, i + 4096)))
+    s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[])
   }
   return s
 }
 
-const SPACE = /[\t\n\f\r ]/
+/** The prescan's whitespace: tab, LF, FF, CR and space. */
+function isSpace(c: string | undefined): boolean {
+  return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f'
+}
+
+const LT = 60
 
 /** Prescan over a latin1 view of the first bytes; returns the raw charset label or null. */
 function prescan(s: string): string | null {
   let pos = 0
   while (pos < s.length) {
+    // Every rule starts at a `<`: jump straight to the next one.
+    if (s.charCodeAt(pos) !== LT) {
+      pos = s.indexOf('<', pos)
+      if (pos < 0) return null
+    }
     if (s.startsWith('<!--', pos)) {
       const end = s.indexOf('-->', pos + 2)
       if (end < 0) return null
@@ -266,7 +295,7 @@ function prescan(s: string): string | null {
     }
     if (/^<\/?[a-z]/i.test(s.slice(pos, pos + 3))) {
       pos = s.slice(pos, pos + 2) === '</' ? pos + 2 : pos + 1
-      while (pos < s.length && !SPACE.test(s[pos] ?? '') && s[pos] !== '>') pos++
+      while (pos < s.length && !isSpace(s[pos]) && s[pos] !== '>') pos++
       for (;;) {
         const attr = readAttribute(s, pos)
         pos = attr.end
@@ -327,21 +356,21 @@ function charsetFromMetaContent(content: string): string | null {
 /** The spec's "get an attribute" step; `name` is empty when there are no more attributes. */
 function readAttribute(s: string, start: number): { name: string; value: string; end: number } {
   let pos = start
-  while (pos < s.length && (SPACE.test(s[pos] ?? '') || s[pos] === '/')) pos++
+  while (pos < s.length && (isSpace(s[pos]) || s[pos] === '/')) pos++
   if (pos >= s.length || s[pos] === '>') return { name: '', value: '', end: pos }
   let name = ''
   while (pos < s.length) {
     const c = s[pos] ?? ''
     if (c === '=' && name) break
-    if (SPACE.test(c)) break
+    if (isSpace(c)) break
     if (c === '/' || c === '>') return { name: name.toLowerCase(), value: '', end: pos }
     name += c
     pos++
   }
-  while (pos < s.length && SPACE.test(s[pos] ?? '')) pos++
+  while (pos < s.length && isSpace(s[pos])) pos++
   if (s[pos] !== '=') return { name: name.toLowerCase(), value: '', end: pos }
   pos++
-  while (pos < s.length && SPACE.test(s[pos] ?? '')) pos++
+  while (pos < s.length && isSpace(s[pos])) pos++
   let value = ''
   const quote = s[pos]
   if (quote === '"' || quote === "'") {
@@ -349,6 +378,6 @@ function readAttribute(s: string, start: number): { name: string; value: string;
     if (end < 0) return { name: name.toLowerCase(), value: s.slice(pos + 1), end: s.length }
     return { name: name.toLowerCase(), value: s.slice(pos + 1, end), end: end + 1 }
   }
-  while (pos < s.length && !SPACE.test(s[pos] ?? '') && s[pos] !== '>') value += s[pos++]
+  while (pos < s.length && !isSpace(s[pos]) && s[pos] !== '>') value += s[pos++]
   return { name: name.toLowerCase(), value, end: pos }
 }

@@ -333,6 +333,27 @@ export function textOf(root: Element): string {
   return out.join('')
 }
 
+/**
+ * All text below a node, scripts included: what cheerio's `.text()` (domutils `textContent`) returns,
+ * without its recursion (which overflows the stack on deep pages) or a wrapper object per call.
+ */
+export function textContent(root: AnyNode): string {
+  if (root.type === 'text') return (root as Text).data
+  let out = ''
+  const stack: AnyNode[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop() as AnyNode
+    if (node.type === 'text') {
+      out += (node as Text).data
+      continue
+    }
+    if (node.type === 'comment') continue
+    const kids = (node as { children?: AnyNode[] }).children
+    if (kids) for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k] as AnyNode)
+  }
+  return out
+}
+
 /** Text of the first `<figcaption>` inside a figure, or null. */
 export function figcaptionText(figure: Element): string | null {
   const stack: AnyNode[] = [...figure.children]

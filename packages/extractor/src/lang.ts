@@ -189,11 +189,22 @@ const STOP_WORDS: Readonly<Record<string, readonly string[]>> = {
  */
 export function detectLang(text: string, declared: string | null = null): string | null {
   const sample = text.slice(0, 20_000)
-  const han = count(sample, /[\u3400-\u9fff]/g)
-  const kana = count(sample, /[\u3041-\u3096\u30a1-\u30fa]/g)
-  const hangul = count(sample, /[\uac00-\ud7a3]/g)
-  const cyrillic = count(sample, /[\u0400-\u04ff]/g)
-  const latin = count(sample, /[A-Za-z\u00c0-\u024f]/g)
+  // One pass over the sample instead of a regex (and a match array) per script.
+  let han = 0
+  let kana = 0
+  let hangul = 0
+  let cyrillic = 0
+  let latin = 0
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i)
+    if (c < 0x80) {
+      if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) latin++
+    } else if (c >= 0x3400 && c <= 0x9fff) han++
+    else if (c >= 0x00c0 && c <= 0x024f) latin++
+    else if (c >= 0x0400 && c <= 0x04ff) cyrillic++
+    else if ((c >= 0x3041 && c <= 0x3096) || (c >= 0x30a1 && c <= 0x30fa)) kana++
+    else if (c >= 0xac00 && c <= 0xd7a3) hangul++
+  }
   const script = Math.max(han, kana, hangul, cyrillic, latin)
   if (script === 0) return normaliseDeclared(declared)
 
@@ -219,22 +230,63 @@ export function chineseScript(text: string, declared: string | null = null): 'zh
 
 // --- Internal helpers ---
 
-function count(text: string, re: RegExp): number {
-  return text.match(re)?.length ?? 0
-}
+/** For each stop word, the languages that list it (in `STOP_WORDS` order). */
+const STOP_WORD_LANGS: ReadonlyMap<string, readonly number[]> = (() => {
+  const map = new Map<string, number[]>()
+  Object.values(STOP_WORDS).forEach((list, lang) => {
+    for (const w of new Set(list)) {
+      const langs = map.get(w)
+      if (langs) langs.push(lang)
+      else map.set(w, [lang])
+    }
+  })
+  return map
+})()
+const STOP_LANGS: readonly string[] = Object.keys(STOP_WORDS)
+
+/** Longest stop word, in UTF-16 units: longer words need no lookup. */
+const LONGEST_STOP_WORD = Math.max(...[...STOP_WORD_LANGS.keys()].map((w) => w.length))
+const LETTER = /\p{L}/u
 
 /** The Latin-script language whose stop words make up the largest share of the words, if clear. */
 function latinLanguage(text: string): string | null {
-  const words = text.toLowerCase().match(/[\p{L}']+/gu) ?? []
-  if (words.length < 3) return null
-  let best: { lang: string; hits: number } | null = null
-  for (const [lang, list] of Object.entries(STOP_WORDS)) {
-    const set = new Set(list)
-    const hits = words.filter((w) => set.has(w)).length
-    if (!best || hits > best.hits) best = { lang, hits }
+  // Words are the runs of `[\p{L}']` (what `match(/[\p{L}']+/gu)` returns), counted in one scan; only
+  // the short ones, which may be stop words, become strings.
+  const lower = text.toLowerCase()
+  const hits = new Array<number>(STOP_LANGS.length).fill(0)
+  let words = 0
+  let start = -1
+  for (let i = 0; i <= lower.length; i++) {
+    let wordChar = false
+    let width = 1
+    if (i < lower.length) {
+      const c = lower.charCodeAt(i)
+      if (c < 0x80) wordChar = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 39
+      else {
+        const cp = lower.codePointAt(i) as number
+        if (cp > 0xffff) width = 2
+        wordChar = LETTER.test(String.fromCodePoint(cp))
+      }
+    }
+    if (wordChar) {
+      if (start < 0) start = i
+      i += width - 1
+      continue
+    }
+    if (start < 0) continue
+    words++
+    if (i - start <= LONGEST_STOP_WORD) {
+      const langs = STOP_WORD_LANGS.get(lower.slice(start, i))
+      if (langs) for (const l of langs) hits[l] = (hits[l] as number) + 1
+    }
+    start = -1
   }
+  if (words < 3) return null
+  let best = 0
+  for (let l = 1; l < hits.length; l++) if ((hits[l] as number) > (hits[best] as number)) best = l
+  const top = hits[best] as number
   // Below 5% the "winner" is noise (names, code, a list of products).
-  return best && best.hits >= Math.max(2, words.length * 0.05) ? best.lang : null
+  return top >= Math.max(2, words * 0.05) ? (STOP_LANGS[best] ?? null) : null
 }
 
 function normaliseDeclared(declared: string | null): string | null {

@@ -5,8 +5,9 @@
  */
 import type { CheerioAPI } from 'cheerio'
 import type { AnyNode } from 'domhandler'
-import { cleanSource, isCreditsLine, isName, parseCredits, splitNames } from './byline.js'
+import { cleanSource, isCreditsLine, isName, NAME_LIST_SEPARATOR, parseCredits, splitNames } from './byline.js'
 import { DEFAULT_DATE_OFFSET, isDateLine, parseDate } from './dates.js'
+import { textContent } from './dom.js'
 import { stripPinyin } from './noise.js'
 import { collectLines, contains, type PageLine, type PageScan, scanPage } from './page-lines.js'
 import { chooseTitle } from './title.js'
@@ -84,15 +85,21 @@ export function extractMetadata($: CheerioAPI, ctx: MetadataContext): PageMetada
   const root = $.root()[0]
   const scan = root ? scanPage(root) : scanPage({ type: 'root', children: [] } as unknown as AnyNode)
   const meta = readMetaTags(scan)
-  const ld = readJsonLd($, scan)
+  const ld = readJsonLd(scan)
   const declaredLang = readDeclaredLang(scan, meta, ld)
-  const docTitle = clean(scan.titles[0] ? $(scan.titles[0]).text() : '')
-  const headings = scan.h1.map((el) => ({ el, text: clean($(el).text()) })).filter((h) => h.text.length > 0)
+  const docTitle = clean(scan.titles[0] ? textContent(scan.titles[0]) : '')
+  const headings = scan.h1.map((el) => ({ el, text: clean(textContent(el)) })).filter((h) => h.text.length > 0)
 
   const offset = zoneFor(declaredLang, docTitle)
   const date = (v: string | null | undefined): string | null => parseDate(v, { defaultOffset: offset })
   const explicitSite = first(meta.get('og:site_name'), meta.get('sitename'), meta.get('application-name'), ld.publisher)
 
+  // The title-like elements' texts, read at most once (both the title choice and its element use them).
+  let titleLike: string[] | null = null
+  const titleLikeTexts = (): string[] => {
+    titleLike ??= scan.titleLike.map((el) => clean(textContent(el)))
+    return titleLike
+  }
   const picked = chooseTitle({
     docTitle,
     headings: headings.map((h) => h.text),
@@ -100,15 +107,16 @@ export function extractMetadata($: CheerioAPI, ctx: MetadataContext): PageMetada
       (t): t is string => !!t,
     ),
     siteName: explicitSite,
-    titleElements: docTitle ? scan.titleLike.map((el) => clean($(el).text())) : [],
+    titleElements: docTitle ? titleLikeTexts() : [],
   })
-  const titleEl = headings.find((h) => h.text === picked.title)?.el ?? findTitleElement($, scan, picked.title)
+  const titleEl =
+    headings.find((h) => h.text === picked.title)?.el ?? findTitleElement(scan, titleLikeTexts, picked.title)
   const text = textCredits($, titleEl, ctx.bodyRoot, offset)
 
   const metaAuthors = metaNames(first(...AUTHOR_META.map((n) => meta.get(n)))).filter(
     (n) => n !== explicitSite && n !== picked.siteName,
   )
-  const itemAuthors = scan.itemAuthors.flatMap((el) => splitNames(clean($(el).text())))
+  const itemAuthors = scan.itemAuthors.flatMap((el) => splitNames(clean(textContent(el))))
   const itemDate = scan.itemDates[0]
 
   return {
@@ -123,7 +131,7 @@ export function extractMetadata($: CheerioAPI, ctx: MetadataContext): PageMetada
     publishedAt: first(
       date(ld.datePublished),
       ...PUBLISHED_META.map((n) => date(meta.get(n))),
-      date(itemDate ? (itemDate.attribs.content ?? itemDate.attribs.datetime ?? $(itemDate).text()) : null),
+      date(itemDate ? (itemDate.attribs.content ?? itemDate.attribs.datetime ?? textContent(itemDate)) : null),
       text.publishedAt,
       date(firstTime(scan, ctx.bodyRoot)),
     ),
@@ -172,16 +180,17 @@ function structuredNames(value: string | null): string[] {
   if (!value) return []
   const v = value.replace(/^\s*by\s+/i, '').trim()
   if (/[\u4e00-\u9fff]/.test(v)) return splitNames(v)
-  const parts = v.split(/\s*(?:,|;|&|\band\b)\s*/i).filter((p) => p && !NOT_PERSON.test(p))
+  const parts = v.split(NAME_LIST_SEPARATOR).filter((p) => p && !NOT_PERSON.test(p))
   const people = parts.filter((p) => !ROLE.test(p))
   return people.length > 0 ? people : parts.slice(0, 1)
 }
 
 /** The element showing the title when it is not an `<h1>` (`<h2>`, `<div class="title">`). */
-function findTitleElement($: CheerioAPI, scan: PageScan, title: string | null): AnyNode | null {
+function findTitleElement(scan: PageScan, texts: () => string[], title: string | null): AnyNode | null {
   if (!title) return null
   const want = clean(title)
-  return scan.titleLike.find((el) => clean($(el).text()) === want) ?? null
+  const at = texts().indexOf(want)
+  return at >= 0 ? (scan.titleLike[at] ?? null) : null
 }
 
 interface JsonLdArticle {
@@ -209,11 +218,11 @@ function readMetaTags(scan: PageScan): Map<string, string> {
   return out
 }
 
-function readJsonLd($: CheerioAPI, scan: PageScan): JsonLdArticle {
+function readJsonLd(scan: PageScan): JsonLdArticle {
   const nodes: Record<string, unknown>[] = []
   scan.jsonLd.forEach((el) => {
     try {
-      flatten(JSON.parse($(el).text()), nodes)
+      flatten(JSON.parse(textContent(el)), nodes)
     } catch {
       // Portals ship broken JSON-LD (trailing commas, raw newlines); it is a hint, not a requirement.
     }

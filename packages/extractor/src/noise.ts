@@ -277,7 +277,25 @@ function tidy(text: string): string {
 
 /** Stray `|` separators at the edges of a block (mirror sites print them between credits). */
 function stripSeparators(text: string): string {
-  return text.replace(/^(?:[|｜]\s*)+|(?:\s*[|｜])+$/g, '').trim()
+  // What `text.replace(/^(?:[|｜]\s*)+|(?:\s*[|｜])+$/g, '')` gives, without that regex's rescan of a
+  // long whitespace run from every position in it (quadratic on a code block).
+  let start = 0
+  while (start < text.length && isBar(text[start])) {
+    start++
+    while (start < text.length && WHITESPACE.test(text[start] as string)) start++
+  }
+  let end = text.length
+  if (end > start && isBar(text[end - 1])) {
+    end--
+    while (end > start && (isBar(text[end - 1]) || WHITESPACE.test(text[end - 1] as string))) end--
+  }
+  return text.slice(start, end).trim()
+}
+
+const WHITESPACE = /\s/
+
+function isBar(c: string | undefined): boolean {
+  return c === '|' || c === '｜'
 }
 
 function isSeparatorsOnly(text: string): boolean {

@@ -99,6 +99,9 @@ export function collectLines(
   const skipBody = bodyRoot !== null && !(titleEl !== null && contains(bodyRoot, titleEl))
   let bodyEndsAt = -1
   let buffer = ''
+  // Whether `buffer` is still blank: tracked per text node, since trimming the whole buffer at every
+  // text node is quadratic on a long inline run.
+  let blank = true
   let bufferRole: PageLine['role'] = 'other'
   // Inside a skipped body only its first and last few lines are kept: a dateline or a credits line
   // the core left out of the blocks sits there.
@@ -106,8 +109,13 @@ export function collectLines(
   let bodyLines = 0
   let bodyTail: PageLine[] = []
   const flush = (): void => {
+    if (blank) {
+      buffer = ''
+      return
+    }
     const text = buffer.replace(/[\s\u00a0\u3000]+/g, ' ').trim()
     buffer = ''
+    blank = true
     if (!text) return
     if (!inBody) lines.push({ text, role: bufferRole })
     else if (bodyLines++ < EDGE_LINES) lines.push({ text, role: 'body' })
@@ -115,40 +123,85 @@ export function collectLines(
   }
   // Lines far below the body are never looked at: stop there, which bounds the cost on huge pages.
   const done = (): boolean => bodyEndsAt >= 0 && lines.length - bodyEndsAt > after
-  const walk = (node: AnyNode, role: PageLine['role']): void => {
-    if (done()) return
-    if (node.type === 'text') {
-      if (!buffer.trim()) bufferRole = role
-      buffer += (node as unknown as { data: string }).data
-      return
+  // An explicit stack (deep pages must not overflow the call stack): entries are nodes to enter and,
+  // below their children, the element's exit step.
+  const nodes: AnyNode[] = []
+  const roles: PageLine['role'][] = []
+  const steps: number[] = []
+  const root = $.root()[0]
+  if (root) {
+    nodes.push(root)
+    roles.push('other')
+    steps.push(ENTER)
+  }
+  while (nodes.length > 0) {
+    const node = nodes.pop() as AnyNode
+    const role = roles.pop() as PageLine['role']
+    const step = steps.pop() as number
+    if (step !== ENTER) {
+      if (step === EXIT_SKIPPED_BODY) {
+        flush()
+        inBody = false
+        lines.push(...bodyTail)
+        bodyEndsAt = lines.length
+        continue
+      }
+      if (step === EXIT_BLOCK) flush()
+      if (node === bodyRoot) bodyEndsAt = lines.length
+      continue
     }
-    if (node.type !== 'tag' && node.type !== 'root' && node.type !== 'script' && node.type !== 'style') return
+    // Once done, what is left on the stack can only flush an empty buffer.
+    if (done()) break
+    if (node.type === 'text') {
+      const data = (node as unknown as { data: string }).data
+      if (blank) {
+        bufferRole = role
+        if (NOT_BLANK.test(data)) blank = false
+      }
+      buffer += data
+      continue
+    }
+    if (node.type !== 'tag' && node.type !== 'root' && node.type !== 'script' && node.type !== 'style') continue
     const el = node as unknown as { name?: string; children?: AnyNode[] }
     const name = el.name?.toLowerCase() ?? ''
-    if (HIDDEN_TAGS.has(name)) return
+    if (HIDDEN_TAGS.has(name)) continue
+    let own: PageLine['role']
     if (node === bodyRoot && skipBody) {
       flush()
       lines.push({ text: '', role: 'body' })
       inBody = true
-      for (const child of el.children ?? []) walk(child, 'body')
-      flush()
-      inBody = false
-      lines.push(...bodyTail)
-      bodyEndsAt = lines.length
-      return
+      nodes.push(node)
+      roles.push(role)
+      steps.push(EXIT_SKIPPED_BODY)
+      own = 'body'
+    } else {
+      own = node === titleEl ? 'title' : node === bodyRoot ? 'body' : role
+      // The title and body roots always get lines of their own, even when they are inline elements.
+      const isBlock = BLOCK_TAGS.has(name) || own !== role
+      if (isBlock) flush()
+      nodes.push(node)
+      roles.push(role)
+      steps.push(isBlock ? EXIT_BLOCK : EXIT_INLINE)
     }
-    const own: PageLine['role'] = node === titleEl ? 'title' : node === bodyRoot ? 'body' : role
-    // The title and body roots always get lines of their own, even when they are inline elements.
-    const isBlock = BLOCK_TAGS.has(name) || own !== role
-    if (isBlock) flush()
-    for (const child of el.children ?? []) walk(child, own)
-    if (isBlock) flush()
-    if (node === bodyRoot) bodyEndsAt = lines.length
+    const children = el.children ?? []
+    for (let k = children.length - 1; k >= 0; k--) {
+      nodes.push(children[k] as AnyNode)
+      roles.push(own)
+      steps.push(ENTER)
+    }
   }
-  walk($.root()[0] as AnyNode, 'other')
   flush()
   return lines
 }
+
+/** Steps of `collectLines`' walk. */
+const ENTER = 0
+const EXIT_BLOCK = 1
+const EXIT_INLINE = 2
+const EXIT_SKIPPED_BODY = 3
+
+/** Anything `String.prototype.trim` would keep (`\s` is exactly the whitespace it removes). */
+const NOT_BLANK = /\S/
 
 /** The elements `extractMetadata` reads, in document order. */
 export interface PageScan {
@@ -172,6 +225,9 @@ export interface PageScan {
   titleLike: Element[]
 }
 
+/** Class or id words of elements that hold a title. */
+const TITLE_MARKER = /title|headline/i
+
 /** How many title-like elements are kept; portals repeat "title" classes in every list item. */
 const MAX_TITLE_LIKE = 300
 
@@ -193,7 +249,13 @@ export function scanPage(root: AnyNode): PageScan {
   while (stack.length > 0) {
     const node = stack.pop() as AnyNode
     const children = (node as { children?: AnyNode[] }).children
-    if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as AnyNode)
+    if (children) {
+      // Text nodes (half of any page) have nothing to scan: leave them off the stack.
+      for (let i = children.length - 1; i >= 0; i--) {
+        const kid = children[i] as AnyNode
+        if (kid.type !== 'text') stack.push(kid)
+      }
+    }
     if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue
     visitForScan(node as Element, scan)
   }
@@ -215,8 +277,18 @@ function visitForScan(el: Element, scan: PageScan): void {
   // A title is a small element; a `div.title-wrapper` around the whole page is not one (and reading
   // its text would cost a page-sized string).
   if (scan.titleLike.length < MAX_TITLE_LIKE && name !== 'title' && name !== 'meta' && el.children.length <= 8) {
-    const marker = `${a.class ?? ''} ${a.id ?? ''}`
-    if (name === 'h2' || name === 'h3' || name === 'h4' || /title|headline/i.test(marker)) scan.titleLike.push(el)
+    // The pattern has no space in it, so testing class and id apart equals testing them joined.
+    const cls = a.class
+    const id = a.id
+    if (
+      name === 'h2' ||
+      name === 'h3' ||
+      name === 'h4' ||
+      (cls !== undefined && TITLE_MARKER.test(cls)) ||
+      (id !== undefined && TITLE_MARKER.test(id))
+    ) {
+      scan.titleLike.push(el)
+    }
   }
 }
 
