@@ -3,7 +3,7 @@
 //
 //   node bench/accuracy.mjs SET [--limit N] [--worst N] [--json] [--keep FILE]
 //
-// SET is a folder of /work/shared/bench (scrapinghub, wcxb-dev, gne-zh). Pages are read as bytes and
+// SET is a folder of ../shared/bench (beside the repo) (scrapinghub, wcxb-dev, gne-zh). Pages are read as bytes and
 // given to `extract` with the page URL from the ground truth; predictions are the body blocks joined by
 // a blank line. gne-zh has no ground truth of its own: its labels come from bench/gne-zh-labels.json and
 // it is scored with --cjk as well. Import the built package: run `npx tsc -p tsconfig.build.json` first.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const BENCH = process.env.PARKWATCH_BENCH ?? '/work/shared/bench'
+const BENCH = process.env.PARKWATCH_BENCH ?? join(here, '../../../../shared/bench')
 const args = process.argv.slice(2)
 const set = args.find((a, i) => !a.startsWith('--') && !['--limit', '--worst', '--keep'].includes(args[i - 1]))
 const opt = (name) => {

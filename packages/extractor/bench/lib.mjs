@@ -12,8 +12,8 @@ import { gunzipSync } from 'node:zlib'
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 /** `packages/extractor`. */
 export const PACKAGE_DIR = resolve(BENCH_DIR, '..')
-/** The shared, read-only benchmark material (never copied into the repo). */
-export const SHARED_BENCH_DIR = process.env.PARKWATCH_BENCH_DIR ?? '/work/shared/bench'
+/** The shared, read-only benchmark material beside the repo (`../shared/bench`; never copied into it). */
+export const SHARED_BENCH_DIR = process.env.PARKWATCH_BENCH_DIR ?? resolve(PACKAGE_DIR, '../../../shared/bench')
 /** The scorer every figure goes through. */
 export const SCORER = join(SHARED_BENCH_DIR, 'score.mjs')
 /** Hand-labelled ground truth for the Chinese pages, written by the extractor team. */
