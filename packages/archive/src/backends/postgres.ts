@@ -35,6 +35,7 @@ import {
   toVersion,
   type VersionRow,
 } from './postgres-sql.js'
+import { cacheFrozen } from './record-cache.js'
 
 /** Schema version written by this backend (row of `<schema>.archive_schema`). */
 export const POSTGRES_BACKEND_SCHEMA_VERSION: number = POSTGRES_SCHEMA_VERSION
@@ -293,8 +294,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
             : await query<TimelineCaptureRow>(sql.capturesByIds, [absent])
         for (const row of rows) {
           const capture = toTimelineCapture(row, page, numbers)
-          if (captureCache.size >= CAPTURE_CACHE_SIZE) captureCache.delete(captureCache.keys().next().value as number)
-          captureCache.set(capture.id, deepFreeze(capture))
+          cacheFrozen(captureCache, CAPTURE_CACHE_SIZE, capture.id, capture)
         }
       }
       const captures = order.map((id) => captureCache.get(id)).filter((c) => c !== undefined)
@@ -517,15 +517,5 @@ async function open(connectionString: string, schema: string, max: number, synch
 
 /** Remember a version (oldest first out once full) and return it, frozen: every caller shares it. */
 function cacheVersion(cache: Map<number, Version>, v: Version): Version {
-  if (cache.size >= VERSION_CACHE_SIZE) cache.delete(cache.keys().next().value as number)
-  cache.set(v.id, deepFreeze(v))
-  return v
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
+  return cacheFrozen(cache, VERSION_CACHE_SIZE, v.id, v)
 }

@@ -20,6 +20,7 @@ import type {
   PageQuery,
   Version,
 } from '../types.js'
+import { cacheFrozen } from './record-cache.js'
 import {
   type CaptureRow,
   type CaptureTuple,
@@ -471,27 +472,7 @@ const CAPTURE_CACHE_SIZE = 20_000
 /** A timeline missing more cached captures than this reads all of the page's captures in one query. */
 const MISSING_ONE_BY_ONE = 32
 
-/** Remember a record (oldest entries go first once `size` is reached), frozen, and return it. */
-function cacheFrozen<T>(cache: Map<number, T>, size: number, id: number, value: T): T {
-  if (cache.size >= size) cache.delete(cache.keys().next().value as number)
-  cache.set(id, deepFreeze(value))
-  return value
-}
-
-/**
- * Remember a version (oldest entries go first once the cache is full) and return it. Cached versions are
- * handed to every caller, so they are frozen: a caller editing its copy must not change what others see.
- */
+/** Remember a version (oldest entries go first once the cache is full) and return it, frozen. */
 function cacheVersion(cache: Map<number, Version>, v: Version): Version {
-  if (cache.size >= VERSION_CACHE_SIZE) cache.delete(cache.keys().next().value as number)
-  cache.set(v.id, deepFreeze(v))
-  return v
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
+  return cacheFrozen(cache, VERSION_CACHE_SIZE, v.id, v)
 }
