@@ -4,7 +4,7 @@
  */
 import { XMLParser } from 'fast-xml-parser'
 import { DocumentParseError } from '../errors.js'
-import { decodeXml, normalizeDate } from './shared.js'
+import { asObject, normalizeDate, parseXmlDocument } from './shared.js'
 
 /** One entry of a feed. */
 export interface FeedItem {
@@ -45,16 +45,7 @@ export interface ParseFeedOptions {
  * ```
  */
 export function parseFeed(input: Uint8Array | string, options: ParseFeedOptions): Feed {
-  const xml =
-    typeof input === 'string'
-      ? input
-      : decodeXml(input, options.contentType ?? null, options.charset ?? null, options.url)
-  let doc: Record<string, unknown>
-  try {
-    doc = parser.parse(xml) as Record<string, unknown>
-  } catch (cause) {
-    throw new DocumentParseError(options.url, 'feed', 'not well-formed XML', { cause })
-  }
+  const doc = parseXmlDocument(input, parser, options, 'feed')
   const rss = asObject(doc.rss)
   if (rss) {
     const channel = asObject(first(rss.channel))
@@ -178,8 +169,4 @@ function first(node: unknown): unknown {
 function asArray(node: unknown): unknown[] {
   if (node === undefined || node === null) return []
   return Array.isArray(node) ? node : [node]
-}
-
-function asObject(node: unknown): Record<string, unknown> | null {
-  return typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>) : null
 }

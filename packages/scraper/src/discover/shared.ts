@@ -4,6 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib'
 import { decodeHtml } from '@parkwatch/extractor'
+import type { XMLParser } from 'fast-xml-parser'
 import { DocumentParseError } from '../errors.js'
 
 /** What a discovery function needs from a fetched document; a `FetchResult` fits. */
@@ -49,6 +50,39 @@ export function decodeXml(
     }
   }
   return decodeHtml(raw, { contentType }).text
+}
+
+/** Where an XML document came from, for decoding it and for error messages. */
+export interface XmlSource {
+  url: string
+  contentType?: string | null
+  charset?: string | null
+}
+
+/**
+ * Decode (bytes per XML rules, see `decodeXml`) and parse an XML document.
+ *
+ * @param expected - what the document should be (`feed`, `sitemap`), for the error.
+ * @throws {DocumentParseError} when it is not well-formed XML (or its gzip data is corrupt).
+ */
+export function parseXmlDocument(
+  input: Uint8Array | string,
+  parser: XMLParser,
+  source: XmlSource,
+  expected: string,
+): Record<string, unknown> {
+  const xml =
+    typeof input === 'string' ? input : decodeXml(input, source.contentType ?? null, source.charset ?? null, source.url)
+  try {
+    return parser.parse(xml) as Record<string, unknown>
+  } catch (cause) {
+    throw new DocumentParseError(source.url, expected, 'not well-formed XML', { cause })
+  }
+}
+
+/** A parsed XML element as an object, or null for text, arrays and absent nodes. */
+export function asObject(node: unknown): Record<string, unknown> | null {
+  return typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>) : null
 }
 
 /** Undo gzip when the bytes start with the gzip magic number. */

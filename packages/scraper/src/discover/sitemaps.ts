@@ -5,7 +5,7 @@
  */
 import { XMLParser } from 'fast-xml-parser'
 import { DocumentParseError } from '../errors.js'
-import { decodeXml, type LoadDocument, normalizeDate } from './shared.js'
+import { asObject, type LoadDocument, normalizeDate, parseXmlDocument } from './shared.js'
 
 /** One `<url>` of a urlset, or one `<sitemap>` of an index. */
 export interface SitemapEntry {
@@ -42,16 +42,7 @@ export interface ParseSitemapOptions {
  * @throws {DocumentParseError} when it is not XML, corrupt gzip, or neither `urlset` nor `sitemapindex`.
  */
 export function parseSitemap(input: Uint8Array | string, options: ParseSitemapOptions): Sitemap {
-  const xml =
-    typeof input === 'string'
-      ? input
-      : decodeXml(input, options.contentType ?? null, options.charset ?? null, options.url)
-  let doc: Record<string, unknown>
-  try {
-    doc = parser.parse(xml) as Record<string, unknown>
-  } catch (cause) {
-    throw new DocumentParseError(options.url, 'sitemap', 'not well-formed XML', { cause })
-  }
+  const doc = parseXmlDocument(input, parser, options, 'sitemap')
   const urlset = asObject(doc.urlset)
   if (urlset) return { type: 'urlset', entries: entries(urlset.url, options.url) }
   const index = asObject(doc.sitemapindex)
@@ -171,8 +162,4 @@ function absolute(href: string | null, base: string): string | null {
   } catch {
     return null
   }
-}
-
-function asObject(node: unknown): Record<string, unknown> | null {
-  return typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>) : null
 }
