@@ -142,7 +142,7 @@ function run(input: string, opts: Resolved, decode: DecodeInfo | null): ExtractR
   if (verdict !== null) return notArticle(opts.url, verdict.reason, verdict.message, meta.title, decode)
 
   const cleaned = safeClean(raw.map(toBlock))
-  const blocks = keepLayout(cleaned.blocks, raw)
+  const blocks = cleaned.blocks
   const text = blocks.map((b) => b.text).join('\n\n')
   const title = meta.title ?? ''
   const lang = safeCall(() => detectLang(`${title}\n${text}`, meta.declaredLang), meta.declaredLang)
@@ -235,20 +235,6 @@ function collapse(s: string): string {
 
 function normalise(s: string): string {
   return s.toLowerCase().replace(/[\s\p{P}\p{S}]+/gu, '')
-}
-
-/**
- * The text clean-up collapses whitespace, but in code and tables the line breaks are the content: give
- * such a block its original text back when nothing but whitespace changed.
- */
-function keepLayout(blocks: Block[], raw: readonly RawBlock[]): Block[] {
-  const byText = new Map<string, string>()
-  for (const b of raw) if (b.kind === 'code' || b.kind === 'table') byText.set(collapse(b.text), b.text)
-  if (byText.size === 0) return blocks
-  return blocks.map((b) => {
-    const original = b.kind === 'code' || b.kind === 'table' ? byText.get(b.text) : undefined
-    return original === undefined ? b : { ...b, text: original }
-  })
 }
 
 function toBlock(b: RawBlock): Block {

@@ -132,7 +132,10 @@ export function cleanBlocks(blocks: Block[], options: CleanBlocksOptions = {}): 
     }
     break
   }
-  out.blocks = items.slice(0, end).filter((b) => b.text)
+  out.blocks = keepLayout(
+    items.slice(0, end).filter((b) => b.text),
+    blocks,
+  )
   out.byline = [...new Set(out.byline)]
   out.editors = [...new Set(out.editors)]
   return out
@@ -269,6 +272,20 @@ function withText(
 ): Block {
   const k = kind ?? b
   return k.level === undefined ? { kind: k.kind, text } : { kind: k.kind, text, level: k.level }
+}
+
+/**
+ * The clean-up works on whitespace-collapsed text, but in code and tables the line breaks are the content:
+ * such a block gets its original text back when nothing but whitespace changed.
+ */
+function keepLayout(cleaned: Block[], original: readonly Block[]): Block[] {
+  const byText = new Map<string, string>()
+  for (const b of original) if (b.kind === 'code' || b.kind === 'table') byText.set(tidy(b.text), b.text)
+  if (byText.size === 0) return cleaned
+  return cleaned.map((b) => {
+    const text = b.kind === 'code' || b.kind === 'table' ? byText.get(b.text) : undefined
+    return text === undefined ? b : { ...b, text }
+  })
 }
 
 function tidy(text: string): string {
