@@ -203,20 +203,7 @@ export function toTimelineCapture(r: TimelineCaptureRow, page: Page, numbers: Re
     id: Number(r.id),
     pageId: page.id,
     url: page.url,
-    requestedUrl: r.requested_url,
-    finalUrl: r.final_url,
-    redirects: r.redirects,
-    method: r.method,
-    outcome: r.outcome,
-    status: r.status,
-    headers: r.headers,
-    etag: r.etag,
-    lastModified: r.last_modified,
-    fetchedAt: new Date(r.fetched_ms).toISOString(),
-    timing: r.timing,
-    error: r.error,
-    bodyHash: r.body_hash,
-    bodySize: r.body_size,
+    ...captureColumns(r, new Date(r.fetched_ms).toISOString()),
     versionId,
     versionNumber: versionId === null ? null : (numbers.get(versionId) ?? null),
   }
@@ -228,6 +215,15 @@ export function toCapture(r: CaptureRow): Capture {
     id: Number(r.id),
     pageId: Number(r.page_id),
     url: r.url,
+    ...captureColumns(r, r.fetched_at.toISOString()),
+    versionId: r.version_id === null ? null : Number(r.version_id),
+    versionNumber: r.version_number,
+  }
+}
+
+/** The columns both capture queries share, in `Capture`'s field order. */
+function captureColumns(r: TimelineCaptureRow | CaptureRow, fetchedAt: string) {
+  return {
     requestedUrl: r.requested_url,
     finalUrl: r.final_url,
     redirects: r.redirects,
@@ -237,12 +233,10 @@ export function toCapture(r: CaptureRow): Capture {
     headers: r.headers,
     etag: r.etag,
     lastModified: r.last_modified,
-    fetchedAt: r.fetched_at.toISOString(),
+    fetchedAt,
     timing: r.timing,
     error: r.error,
     bodyHash: r.body_hash,
     bodySize: r.body_size,
-    versionId: r.version_id === null ? null : Number(r.version_id),
-    versionNumber: r.version_number,
   }
 }
