@@ -3,7 +3,7 @@
  *   name          label in the report
  *   unavailable   (pkg) => a reason to skip, or null
  *   open          (pkg, label) => { backend, diskBytes(), dispose() }: a fresh, empty archive per call;
- *                 `label` ('ingest' | 'search') tells runs apart; `diskBytes` is called after the archive
+ *                 `label` ('ingest-<mode>' | 'search') tells runs apart; `diskBytes` is called after the archive
  *                 is closed and counts everything the backend keeps (database files, blobs, indexes).
  * To add a backend, append an entry here; the run, the report and BENCHMARKS.md pick it up.
  */
@@ -25,6 +25,19 @@ export const BACKENDS = [
     },
   },
   {
+    // The same backend with bodies in the database file (`blobs: 'database'`).
+    name: 'sqlite+db-blobs',
+    unavailable: () => null,
+    open: async (pkg, label) => {
+      const dir = mkdtempSync(join(tmpdir(), `parkwatch-bench-${label}-`))
+      return {
+        backend: pkg.sqliteBackend({ dir, blobs: 'database' }),
+        diskBytes: async () => folderBytes(dir),
+        dispose: async () => rmSync(dir, { recursive: true, force: true }),
+      }
+    },
+  },
+  {
     name: 'postgres',
     unavailable: (pkg) =>
       !process.env.ARCHIVE_PG_URL
@@ -35,7 +48,7 @@ export const BACKENDS = [
     // A fresh schema per run and label; disk = every relation in it (tables, indexes, TOAST, blobs table).
     open: async (pkg, label) => {
       const connectionString = process.env.ARCHIVE_PG_URL
-      const schema = `bench_${label}_${process.pid}`
+      const schema = `bench_${label.replace(/\W/g, '_')}_${process.pid}`
       const { default: pg } = await import('pg')
       const admin = new pg.Client({ connectionString })
       await admin.connect()

@@ -18,6 +18,7 @@ import type {
   IngestRecord,
   IngestResult,
   Page,
+  PageFacets,
   PageQuery,
   PageRecord,
   SearchHit,
@@ -62,16 +63,24 @@ export interface Archive {
    */
   ingest(capture: CaptureInput, article: Article | NotArticle | null): Promise<IngestResult>
   /**
-   * Store several captures in one transaction where the backend supports it (SQLite does): every item is
-   * validated before anything is written, and either all are stored or none. Same rules as `ingest`.
+   * Store several captures in one transaction where the backend supports it (SQLite, Postgres and memory
+   * do): every item is validated before anything is written, and either all are stored or none. Same rules
+   * as `ingest`; the fast way to load many captures (one commit, a few statements on Postgres).
    */
   ingestMany(
     items: ReadonlyArray<{ capture: CaptureInput; article: Article | NotArticle | null }>,
   ): Promise<IngestResult[]>
   getPage(url: string): Promise<Page | null>
-  /** Pages matching every filter, newest change first. */
+  /** A page by its numeric id (`Page.id`), or null. */
+  getPageById(id: number): Promise<Page | null>
+  /**
+   * Pages matching every filter, newest change first: the recent-changes list. Each page carries
+   * `lastChange`, how much its newest version changed.
+   */
   listPages(query?: PageQuery): Promise<Page[]>
   countPages(query?: PageQuery): Promise<number>
+  /** Pages, versions and captures per host, source and industry over the matching pages, in one query. */
+  facets(query?: PageQuery): Promise<PageFacets>
   timeline(url: string): Promise<Timeline | null>
   getVersion(url: string, number: number): Promise<Version | null>
   getVersionById(id: number): Promise<Version | null>
@@ -106,6 +115,7 @@ export function createArchive(options: ArchiveOptions): Archive {
     throw new TypeError(`Expected \`maxBodyBytes\` to be an integer >= 0, got \`${maxBodyBytes}\``)
   }
   const urlOptions = options.url ?? {}
+  const transactionalBodies = backend.flags.transactionalBodies === true
   // Scrapers re-capture the same URLs over and over; normalising is pure, so remember recent answers.
   const urlCache = new Map<string, string>()
   const norm = (url: string): string => {
@@ -124,17 +134,28 @@ export function createArchive(options: ArchiveOptions): Archive {
       throw new InvalidCaptureError('article', 'expected an Article, a NotArticle or null')
     }
     const art = article?.type === 'article' ? article : null
+    let hash: string | undefined
+    let bytes: Uint8Array | null = null
     if (body !== null) {
-      // A string body is hashed as UTF-8 directly (the same digest as its bytes): it is only encoded when
-      // the blob store does not already hold it, so an unchanged re-capture never copies its body.
-      capture.bodyHash = sha256Hex(body.data)
-      capture.bodySize = body.size
+      // A string body is encoded once into a reused buffer, hashed there, and copied out only when the blob
+      // store does not already hold it: an unchanged re-capture allocates nothing for its body.
+      const view = typeof body === 'string' ? utf8View(body) : body
+      const hash = sha256Hex(view)
+      capture.bodyHash = hash
+      capture.bodySize = view.byteLength
+      if (view.byteLength > maxBodyBytes) throw new BodyTooLargeError(view.byteLength, maxBodyBytes)
+      if (!backend.blobs.knows?.(hash)) bytes = view === body ? view : view.slice()
     }
     const record: IngestRecord = {
       page,
       capture,
       version: art && {
-        contentHash: contentHash(art),
+        // Computed on first use: a backend that finds the content identical to the newest version's
+        // (`sameContent`, the usual unchanged re-capture) never needs it.
+        get contentHash(): string {
+          hash ??= contentHash(art)
+          return hash
+        },
         title: art.title,
         article: art,
         searchText: () => searchTextOf(art),
@@ -142,15 +163,17 @@ export function createArchive(options: ArchiveOptions): Archive {
         publishedAt: art.publishedAt,
       },
     }
-    return { record, body }
+    if (transactionalBodies && capture.bodyHash !== null) record.body = { hash: capture.bodyHash, bytes }
+    return { record, bytes }
   }
 
-  // The blob goes first: if the process dies before the metadata commits, an unreferenced blob is left
-  // (verify reports it as a warning), never a capture pointing at a missing blob.
-  const putBody = async ({ record, body }: Prepared): Promise<void> => {
+  // Unless the backend stores bodies in its own transaction, the blob goes first: if the process dies before
+  // the metadata commits, an unreferenced blob is left (verify reports it as a warning), never a capture
+  // pointing at a missing blob.
+  const putBody = async ({ record, bytes }: Prepared): Promise<void> => {
     const hash = record.capture.bodyHash
-    if (body === null || hash === null || backend.blobs.knows?.(hash)) return
-    await backend.blobs.put(hash, typeof body.data === 'string' ? Buffer.from(body.data, 'utf8') : body.data)
+    if (transactionalBodies || bytes === null || hash === null) return
+    await backend.blobs.put(hash, bytes)
   }
 
   const archive: Archive = {
@@ -175,12 +198,14 @@ export function createArchive(options: ArchiveOptions): Archive {
 
     // async everywhere: a bad URL or query must reject the promise, not throw at the call site.
     getPage: async (url) => backend.getPage(norm(url)),
+    getPageById: async (id) => backend.getPageById(checkId(id)),
     listPages: async (query = {}) => backend.listPages(checkQuery(query)),
     countPages: async (query = {}) => backend.countPages(checkQuery(query)),
+    facets: async (query = {}) => backend.facets(checkQuery(query)),
     timeline: async (url) => backend.timeline(norm(url)),
     getVersion: async (url, number) => backend.getVersion(norm(url), number),
-    getVersionById: async (id) => backend.getVersionById(id),
-    getCapture: async (id) => backend.getCapture(id),
+    getVersionById: async (id) => backend.getVersionById(checkId(id)),
+    getCapture: async (id) => backend.getCapture(checkId(id)),
 
     async getBody(captureId) {
       const capture = await backend.getCapture(captureId)
@@ -274,8 +299,13 @@ export async function verifyArchive(target: Archive | ArchiveBackend): Promise<V
 
 // --- Internal helpers ---
 
+function checkId(id: number): number {
+  if (!Number.isSafeInteger(id)) throw new TypeError(`Expected an integer id, got \`${String(id)}\``)
+  return id
+}
+
 function checkQuery(query: PageQuery): PageQuery {
-  for (const key of ['limit', 'offset'] as const) {
+  for (const key of ['limit', 'offset', 'minVersions'] as const) {
     const v = query[key]
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
       throw new TypeError(`Expected \`${key}\` to be an integer >= 0, got \`${v}\``)
@@ -292,15 +322,25 @@ function checkQuery(query: PageQuery): PageQuery {
 
 const URL_CACHE_SIZE = 10_000
 
-/** A body as given (a string is encoded only when it has to be stored) and its size in bytes. */
-interface Body {
-  data: Uint8Array | string
-  size: number
-}
-
 interface Prepared {
   record: IngestRecord
-  body: Body | null
+  /** The raw body to store, or null when there is none or the blob store already holds it. */
+  bytes: Uint8Array | null
+}
+
+const encoder = new TextEncoder()
+/** Reused for encoding string bodies (grown as needed, up to `SCRATCH_MAX`). */
+let scratch = new Uint8Array(64 * 1024)
+const SCRATCH_MAX = 8 * 1024 * 1024
+
+/** A string as UTF-8 bytes: a view of the shared scratch buffer (valid until the next call), or a new array. */
+function utf8View(text: string): Uint8Array {
+  // UTF-8 needs at most 3 bytes per UTF-16 unit.
+  const need = text.length * 3
+  if (need > SCRATCH_MAX) return encoder.encode(text)
+  if (need > scratch.byteLength) scratch = new Uint8Array(Math.max(need, scratch.byteLength * 2))
+  const { written } = encoder.encodeInto(text, scratch)
+  return scratch.subarray(0, written)
 }
 
 /** Total size of all header names and values accepted for one capture. */
@@ -314,7 +354,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 interface ValidatedCapture {
   page: PageRecord
   capture: CaptureRecord
-  body: Body | null
+  /** The body as given; a string's UTF-8 size is checked against the limit only when it could exceed it. */
+  body: Uint8Array | string | null
 }
 
 /** Check every field of a capture and turn it into records; throws a typed error on the first bad field. */
@@ -343,18 +384,20 @@ function validateCapture(
   const finalUrl = input.finalUrl == null ? null : checkUrl(input.finalUrl, 'finalUrl')
   const redirects = (input.redirects ?? []).map((u) => checkUrl(u, 'redirects'))
 
-  let body: Body | null = null
+  let body: Uint8Array | string | null = null
   if (input.body != null) {
     if (typeof input.body === 'string') {
-      // Measured, not encoded: a huge string must not be copied just to find out it is too big, and a
-      // body the blob store already holds is never encoded at all.
-      const size = Buffer.byteLength(input.body, 'utf8')
-      if (size > opts.maxBodyBytes) throw new BodyTooLargeError(size, opts.maxBodyBytes)
-      body = { data: input.body, size }
+      // Measured, not encoded, when it might be too big: a huge string must not be copied just to find out.
+      // Up to a third of the limit in UTF-16 units it cannot be (3 bytes per unit at most).
+      if (input.body.length * 3 > opts.maxBodyBytes) {
+        const size = Buffer.byteLength(input.body, 'utf8')
+        if (size > opts.maxBodyBytes) throw new BodyTooLargeError(size, opts.maxBodyBytes)
+      }
+      body = input.body
     } else if (input.body instanceof Uint8Array) {
       if (input.body.byteLength > opts.maxBodyBytes)
         throw new BodyTooLargeError(input.body.byteLength, opts.maxBodyBytes)
-      body = { data: input.body, size: input.body.byteLength }
+      body = input.body
     } else {
       throw new InvalidCaptureError('body', 'expected a Uint8Array, a string or null')
     }

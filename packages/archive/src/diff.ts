@@ -132,6 +132,19 @@ export interface VersionDiff {
  * ```
  */
 export function diffVersions(a: DiffableVersion, b: DiffableVersion, options: DiffOptions = {}): VersionDiff {
+  return diffWith(a, b, options, true)
+}
+
+/**
+ * `diffVersions`, optionally without the word-level changes of metadata fields (`title`, `description`),
+ * which the summary does not count: what `versionChange` needs at ingest, for less. Internal.
+ */
+export function diffWith(
+  a: DiffableVersion,
+  b: DiffableVersion,
+  options: DiffOptions,
+  metadataWords: boolean,
+): VersionDiff {
   const threshold = options.similarityThreshold ?? DEFAULT_SIMILARITY_THRESHOLD
   if (!(threshold >= 0 && threshold <= 1)) {
     throw new TypeError(`Expected \`similarityThreshold\` to be a number in [0, 1], got \`${threshold}\``)
@@ -140,7 +153,7 @@ export function diffVersions(a: DiffableVersion, b: DiffableVersion, options: Di
   const locale = options.locale ?? b.lang ?? a.lang ?? null
   const text = { ignoreWhitespaceAndPunctuation: loose, locale }
 
-  const metadata = diffMetadata(a, b, loose, text)
+  const metadata = diffMetadata(a, b, loose, metadataWords ? text : null)
   const paragraphs = alignParagraphs(a.paragraphs, b.paragraphs, loose, threshold, text)
 
   const summary: DiffSummary = {
@@ -361,13 +374,14 @@ function alignParagraphs(
   return out
 }
 
-function diffMetadata(a: DiffableVersion, b: DiffableVersion, loose: boolean, text: TextOpts): MetadataChange[] {
+/** Changed metadata fields; with `text` null, free-text fields are listed without their word-level changes. */
+function diffMetadata(a: DiffableVersion, b: DiffableVersion, loose: boolean, text: TextOpts | null): MetadataChange[] {
   const out: MetadataChange[] = []
   const prose = (field: 'title' | 'description', x: string | null | undefined, y: string | null | undefined): void => {
     if (x === undefined || y === undefined) return
     const same = loose ? normaliseLoose(x ?? '') === normaliseLoose(y ?? '') && (x === null) === (y === null) : x === y
     if (same) return
-    const words = x !== null && y !== null ? diffWords(x, y, text) : null
+    const words = x !== null && y !== null && text !== null ? diffWords(x, y, text) : null
     out.push({ field, before: x, after: y, words })
   }
   const scalar = (field: MetadataField, x: string | null | undefined, y: string | null | undefined): void => {

@@ -57,6 +57,22 @@ export function contentHash(article: Article): string {
 }
 
 /**
+ * True when `a` and `b` hold exactly the same values in every field `contentHash` reads, so their content
+ * hashes are equal without computing them (comparing strings is far cheaper than normalising and hashing
+ * them). False says nothing: the hashes may still be equal after normalisation.
+ */
+export function sameContent(a: Article, b: Article): boolean {
+  return (
+    a.title === b.title &&
+    a.text === b.text &&
+    (a.source ?? '') === (b.source ?? '') &&
+    (a.publishedAt ?? '') === (b.publishedAt ?? '') &&
+    sameList(a.byline, b.byline) &&
+    sameList(a.editors, b.editors)
+  )
+}
+
+/**
  * Fold traditional Chinese (Taiwan, Hong Kong and OpenCC's standard traditional) to simplified, so the
  * index and the query meet in one script. The converter tables cost ~60 ms to build, so they are built on
  * first use.
@@ -109,6 +125,10 @@ export function makeSnippet(text: string, terms: readonly string[], radius = 24)
 }
 
 // --- Internal helpers ---
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
 
 const SHA256_RE = /^[0-9a-f]{64}$/
 

@@ -19,6 +19,7 @@ export type { SqliteBackendOptions } from './backends/sqlite.js'
 export { SCHEMA_VERSION, sqliteBackend } from './backends/sqlite.js'
 export type { FolderBlobStoreOptions } from './blobs.js'
 export { compressBlob, DEFAULT_BROTLI_QUALITY, decompressBlob, folderBlobStore, memoryBlobStore } from './blobs.js'
+export { versionChange } from './change.js'
 export type {
   DiffableVersion,
   DiffOptions,
@@ -49,17 +50,20 @@ export type {
   ArchiveStats,
   BackendFlags,
   BlobStore,
+  BodyRecord,
   Capture,
   CaptureInput,
   CaptureOutcome,
   CaptureRecord,
   CaptureTiming,
   ConditionalHeaders,
+  FacetCount,
   FetchMethod,
   HeaderValue,
   IngestRecord,
   IngestResult,
   Page,
+  PageFacets,
   PageQuery,
   PageRecord,
   SearchHit,
@@ -67,6 +71,7 @@ export type {
   Timeline,
   VerifyIssue,
   Version,
+  VersionChange,
   VersionRecord,
 } from './types.js'
 export type { NormalizeUrlOptions } from './url.js'

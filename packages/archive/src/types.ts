@@ -4,6 +4,7 @@
  * and script folding; a backend receives ready-made records and only stores and queries them.
  */
 import type { Article, Industry } from '@parkwatch/extractor'
+import type { MetadataField } from './diff.js'
 
 /** How a capture was fetched. */
 export type FetchMethod = 'http' | 'browser'
@@ -81,6 +82,28 @@ export interface Page {
   publishedAt: string | null
   /** Industries of the newest version. */
   industries: Industry[]
+  /** How much the newest version changed against the one before it (null when the page has no version). */
+  lastChange: VersionChange | null
+}
+
+/**
+ * How much a version changed against the version before it: the `summary` of `diffVersions(previous,
+ * version)` with the default options, computed once at ingest and stored with the version. Characters are
+ * Unicode code points of the body (paragraph texts); metadata changes are listed by field. Version 1 has no
+ * previous version: all of its body counts as added and `metadata` is empty.
+ */
+export interface VersionChange {
+  charsAdded: number
+  charsRemoved: number
+  paragraphsAdded: number
+  paragraphsRemoved: number
+  /** Edited in place. */
+  paragraphsChanged: number
+  /** Moved (and possibly edited). */
+  paragraphsMoved: number
+  paragraphsUnchanged: number
+  /** The metadata fields that differ (`title`, `byline`, `publishedAt`, …). */
+  metadata: MetadataField[]
 }
 
 /** One stored fetch of a page. */
@@ -129,6 +152,8 @@ export interface Version {
   createdAt: string
   title: string
   article: Article
+  /** How much this version changed against the previous one (see `VersionChange`). */
+  change: VersionChange
 }
 
 /** A page's history: captures and versions in time order. */
@@ -172,10 +197,35 @@ export interface PageQuery {
   publishedTo?: Date | string
   /** Pages with a new version at or after this moment. */
   changedSince?: Date | string
+  /** Pages with at least this many versions (2: pages that were edited at least once). */
+  minVersions?: number
   /** @default 100 */
   limit?: number
   /** @default 0 */
   offset?: number
+}
+
+/** Counts of one facet value: pages, and the versions and captures of those pages. */
+export interface FacetCount {
+  /** The host, source or industry. */
+  value: string
+  pages: number
+  versions: number
+  captures: number
+}
+
+/**
+ * Counts per host, per source and per industry over the pages matching a query (`limit` and `offset` are
+ * ignored), plus the totals; each list is sorted by pages (most first), then by value.
+ */
+export interface PageFacets {
+  pages: number
+  versions: number
+  captures: number
+  hosts: FacetCount[]
+  sources: FacetCount[]
+  /** By the industries of each page's newest version; a page may count under several. */
+  industries: FacetCount[]
 }
 
 /** A full-text search request. */
@@ -268,6 +318,12 @@ export interface BackendFlags {
   fullText: boolean
   /** Several processes may write to the same archive at once. */
   multiProcess: boolean
+  /**
+   * The backend writes `IngestRecord.body` into `blobs` inside its own ingest transaction (a capture and its
+   * body land together or not at all). `createArchive` then does not `put` bodies before `ingest`.
+   * @default false
+   */
+  transactionalBodies?: boolean
 }
 
 /** The page fields of an ingest record. */
@@ -295,12 +351,25 @@ export interface VersionRecord {
   publishedAt: string | null
 }
 
-/** What `createArchive` hands a backend for one capture; the body is already in `backend.blobs`. */
+/** The raw body of an ingest record, for a backend with `flags.transactionalBodies`. */
+export interface BodyRecord {
+  /** SHA-256 (hex) of `bytes`, the same as `capture.bodyHash`. */
+  hash: string
+  /** The raw bytes, or null when `blobs.knows(hash)` already said it is stored (nothing to write). */
+  bytes: Uint8Array | null
+}
+
+/**
+ * What `createArchive` hands a backend for one capture. The body is already in `backend.blobs`, unless the
+ * backend has `flags.transactionalBodies`: then it is in `body`, to be stored in the same transaction.
+ */
 export interface IngestRecord {
   page: PageRecord
   capture: CaptureRecord
   /** Null for 304, failures and pages that are not articles: the capture then points at the newest version. */
   version: VersionRecord | null
+  /** The raw body (see `BodyRecord`); set only for backends with `flags.transactionalBodies`. */
+  body?: BodyRecord | null
 }
 
 /**
@@ -327,10 +396,14 @@ export interface ArchiveBackend {
   ingestMany?(records: readonly IngestRecord[]): Promise<IngestResult[]>
   /** A page by canonical URL, or null. */
   getPage(url: string): Promise<Page | null>
+  /** A page by its numeric id, or null. */
+  getPageById(id: number): Promise<Page | null>
   /** Pages matching the query, newest change first (ties and pages without versions: newest page id first). */
   listPages(query: PageQuery): Promise<Page[]>
   /** How many pages match (ignores `limit` / `offset`). */
   countPages(query: PageQuery): Promise<number>
+  /** Page, version and capture counts per host, source and industry over the matching pages, in one query. */
+  facets(query: PageQuery): Promise<PageFacets>
   /** Captures and versions of a page in order, or null for an unknown page. */
   timeline(url: string): Promise<Timeline | null>
   /** Version `number` of a page, or null. */

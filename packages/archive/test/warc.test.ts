@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { WARCParser, WARCRecord, WARCSerializer } from 'warcio'
 import { createArchive } from '../src/archive.js'
 import { sqliteBackend } from '../src/backends/sqlite.js'
+import { versionChange } from '../src/change.js'
 import type { Capture, Version } from '../src/types.js'
 import { base32, digestHex } from '../src/warc/util.js'
 import {
@@ -378,6 +379,7 @@ describe('exportJsonl', () => {
       createdAt: '2026-03-01T01:00:00.000Z',
       title: `第${n}版`,
       article: makeArticle({ title: `第${n}版`, paragraphs: ['第一段\u2028含行分隔符', '第二段\n换行'] }),
+      change: versionChange(null, makeArticle()),
     }))
     const { items: chunks, result } = await collect(exportJsonl(versions))
     expect(result).toBe(2)

@@ -3,12 +3,14 @@
  * the SQLite and Postgres backends, but keeps nothing after the process ends and serves one process only.
  */
 import { memoryBlobStore } from '../blobs.js'
-import { makeSnippet } from '../hash.js'
+import { versionChange } from '../change.js'
+import { makeSnippet, sameContent } from '../hash.js'
 import type {
   ArchiveBackend,
   BlobStore,
   Capture,
   ConditionalHeaders,
+  FacetCount,
   IngestRecord,
   IngestResult,
   Page,
@@ -54,6 +56,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): ArchiveBacken
           title: null,
           publishedAt: null,
           industries: [],
+          lastChange: null,
         },
         captures: [],
         versions: [],
@@ -61,9 +64,12 @@ export function memoryBackend(options: MemoryBackendOptions = {}): ArchiveBacken
       state.pages.set(p.url, entry)
     }
     let latest = entry.versions.at(-1) ?? null
-    const isNew = v !== null && (latest === null || latest.contentHash !== v.contentHash)
+    const isNew =
+      v !== null &&
+      (latest === null || (!sameContent(latest.article, v.article) && latest.contentHash !== v.contentHash))
     const captureId = ++state.ids.capture
     if (isNew && v) {
+      const change = versionChange(latest?.article ?? null, v.article)
       latest = {
         id: ++state.ids.version,
         pageId: entry.page.id,
@@ -74,6 +80,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): ArchiveBacken
         createdAt: c.fetchedAt,
         title: v.title,
         article: structuredClone(v.article),
+        change,
       }
       entry.versions.push(latest)
       state.versions.set(latest.id, { version: latest, searchText: v.searchText(), publishedAt: v.publishedAt })
@@ -83,6 +90,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): ArchiveBacken
         title: v.title,
         publishedAt: v.publishedAt,
         industries: [...v.industries],
+        lastChange: change,
       })
     }
     const capture: Capture = {
@@ -119,6 +127,7 @@ export function memoryBackend(options: MemoryBackendOptions = {}): ArchiveBacken
         if (from !== undefined && (published === null || published < from)) return false
         if (to !== undefined && (published === null || published >= to)) return false
         if (since !== undefined && (changed === null || changed < since)) return false
+        if (query.minVersions !== undefined && p.versionCount < query.minVersions) return false
         return true
       })
       .sort((a, b) => compareDesc(a.lastChangedAt, b.lastChangedAt) || b.id - a.id)
@@ -155,8 +164,38 @@ export function memoryBackend(options: MemoryBackendOptions = {}): ArchiveBacken
       return structuredClone(matching(query).slice(offset, offset + (query.limit ?? 100)))
     },
 
+    async getPageById(id) {
+      for (const entry of state.pages.values()) if (entry.page.id === id) return structuredClone(entry.page)
+      return null
+    },
+
     async countPages(query) {
       return matching(query).length
+    },
+
+    async facets(query) {
+      const pages = matching(query)
+      const group = (keys: (p: Page) => readonly string[]): FacetCount[] => {
+        const by = new Map<string, FacetCount>()
+        for (const p of pages) {
+          for (const value of keys(p)) {
+            const f = by.get(value) ?? { value, pages: 0, versions: 0, captures: 0 }
+            f.pages++
+            f.versions += p.versionCount
+            f.captures += p.captureCount
+            by.set(value, f)
+          }
+        }
+        return [...by.values()].sort((a, b) => b.pages - a.pages || (a.value < b.value ? -1 : 1))
+      }
+      return {
+        pages: pages.length,
+        versions: pages.reduce((n, p) => n + p.versionCount, 0),
+        captures: pages.reduce((n, p) => n + p.captureCount, 0),
+        hosts: group((p) => [p.host]),
+        sources: group((p) => [p.source]),
+        industries: group((p) => p.industries),
+      }
     },
 
     async timeline(url) {

@@ -3,31 +3,37 @@
  * backend file reads as the ingest / query logic. Every table name is qualified with the quoted schema.
  */
 import type { Industry } from '@parkwatch/extractor'
-import type { Capture, Page, Version } from '../types.js'
+import type { Capture, Page, Version, VersionChange } from '../types.js'
 
 /** Every statement of the backend, for the quoted schema `S`. */
 export function statements(S: string) {
   const pageColumns = `p.id, p.url, p.host, p.source, p.first_captured_at, p.last_captured_at, p.last_changed_at,
-    p.capture_count, p.version_count, p.title, p.published_at, p.industries, p.latest_version_id, p.latest_number`
+    p.capture_count, p.version_count, p.title, p.published_at, p.industries, p.latest_version_id, p.latest_number,
+    p.last_change`
   const captureSelect = `SELECT c.*, p.url, v.number AS version_number FROM ${S}.captures c
     JOIN ${S}.pages p ON p.id = c.page_id LEFT JOIN ${S}.versions v ON v.id = c.version_id`
   return {
     pageSelect: `SELECT ${pageColumns} FROM ${S}.pages p`,
     pageByUrl: `SELECT ${pageColumns} FROM ${S}.pages p WHERE p.url = $1`,
+    pageById: `SELECT ${pageColumns} FROM ${S}.pages p WHERE p.id = $1`,
+    // Locks the page row (when it exists) for an ingest that has to read the newest version first.
+    lockPage: `SELECT latest_version_id FROM ${S}.pages WHERE url = $1 FOR UPDATE`,
     reserveIds: `SELECT nextval(pg_get_serial_sequence('${S}.captures', 'id')) AS cid,
       nextval(pg_get_serial_sequence('${S}.versions', 'id')) AS vid FROM generate_series(1, $1)`,
     // The whole ingest in one statement; see the file comment of postgres.ts. $5 is the content hash (null
     // when the capture has no article), $6/$7 the reserved capture/version ids. \`is_new\` is true exactly
-    // when this statement made $6 the page's version-creating capture.
+    // when this statement made $6 the page's version-creating capture. $27 is the change against version
+    // $28 (0: none), the newest the caller knew of: if the page has moved on since, the version's change is
+    // null, the NOT NULL constraint fails the whole statement, and the caller retries with the page locked.
     ingest: `WITH up AS (
         INSERT INTO ${S}.pages AS p (url, host, source, first_captured_at, last_captured_at, capture_count,
           version_count, last_changed_at, latest_version_id, latest_number, latest_hash, latest_capture_id, title,
-          published_at, published_ts, industries)
+          published_at, published_ts, industries, last_change)
         VALUES ($1, $2, $3, $4, $4, 1, CASE WHEN $5::text IS NULL THEN 0 ELSE 1 END,
           CASE WHEN $5::text IS NULL THEN NULL ELSE $4::timestamptz END,
           CASE WHEN $5::text IS NULL THEN NULL ELSE $7::bigint END, CASE WHEN $5::text IS NULL THEN NULL ELSE 1 END,
           $5::text, CASE WHEN $5::text IS NULL THEN NULL ELSE $6::bigint END, $8, $10, $11,
-          coalesce($9::text[], '{}'))
+          coalesce($9::text[], '{}'), CASE WHEN $5::text IS NULL THEN NULL ELSE $27::jsonb END)
         ON CONFLICT (url) DO UPDATE SET
           capture_count = p.capture_count + 1,
           first_captured_at = least(p.first_captured_at, EXCLUDED.first_captured_at),
@@ -41,13 +47,16 @@ export function statements(S: string) {
           published_at = CASE WHEN ($5::text IS NOT NULL AND p.latest_hash IS DISTINCT FROM $5::text) THEN $10 ELSE p.published_at END,
           published_ts = CASE WHEN ($5::text IS NOT NULL AND p.latest_hash IS DISTINCT FROM $5::text) THEN $11::timestamptz ELSE p.published_ts END,
           industries = CASE WHEN ($5::text IS NOT NULL AND p.latest_hash IS DISTINCT FROM $5::text) THEN $9::text[] ELSE p.industries END,
-          latest_hash = CASE WHEN ($5::text IS NOT NULL AND p.latest_hash IS DISTINCT FROM $5::text) THEN $5::text ELSE p.latest_hash END
+          latest_hash = CASE WHEN ($5::text IS NOT NULL AND p.latest_hash IS DISTINCT FROM $5::text) THEN $5::text ELSE p.latest_hash END,
+          last_change = CASE WHEN ($5::text IS NOT NULL AND p.latest_hash IS DISTINCT FROM $5::text) THEN $27::jsonb ELSE p.last_change END
         RETURNING ${pageColumns}, p.latest_capture_id IS NOT DISTINCT FROM $6::bigint AS is_new
       ),
       v AS (
         INSERT INTO ${S}.versions (id, page_id, number, content_hash, capture_id, created_at, title, industries,
-          article, search_text)
-        SELECT $7, up.id, up.latest_number, $5, $6, $4, $8, $9, $25::json, $26 FROM up WHERE up.is_new
+          article, search_text, change)
+        SELECT $7, up.id, up.latest_number, $5, $6, $4, $8, $9, $25::json, $26,
+          CASE WHEN up.latest_number = $28::int + 1 THEN $27::jsonb END
+        FROM up WHERE up.is_new
       ),
       c AS (
         INSERT INTO ${S}.captures (id, page_id, requested_url, final_url, redirects, method, outcome, status,
@@ -104,6 +113,7 @@ export interface PageRow {
   industries: string[]
   latest_version_id: Int8 | null
   latest_number: number | null
+  last_change: VersionChange | null
 }
 
 /** The ingest statement's row: the page as it now is, and whether this capture created a version. */
@@ -122,6 +132,7 @@ export interface VersionRow {
   created_at: Date
   title: string
   article: Version['article']
+  change: VersionChange
 }
 
 /** A `captures` row joined with its page URL and version number. */
@@ -178,6 +189,7 @@ export function toPage(r: PageRow): Page {
     title: r.title,
     publishedAt: r.published_at,
     industries: r.industries as Industry[],
+    lastChange: r.last_change,
   }
 }
 
@@ -193,6 +205,7 @@ export function toVersion(r: VersionRow): Version {
     createdAt: r.created_at.toISOString(),
     title: r.title,
     article: r.article,
+    change: r.change,
   }
 }
 

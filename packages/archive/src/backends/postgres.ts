@@ -21,10 +21,13 @@ import {
   quoteIdent,
 } from '../migrations/postgres.js'
 import type { ArchiveBackend, BlobStore, Capture, Page, PageQuery, Version } from '../types.js'
+import { facetsFromRows } from './facets.js'
+import { type BatchContext, ingestBatch } from './postgres-batch.js'
 import { postgresBlobStore } from './postgres-blobs.js'
+import { postgresIngest, remember } from './postgres-ingest.js'
 import {
   type CaptureRow,
-  type IngestRow,
+  type Int8,
   type PageRow,
   type SearchRow,
   statements,
@@ -119,8 +122,8 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
   // Captures never change once committed either: a timeline asked for again reads only the capture ids of
   // the page and fetches and builds just the captures it has not seen.
   const captureCache = new Map<number, Capture>()
-  // The newest content hash this process saw per page: a hint only (see `ingest`), never trusted blindly.
-  const newestHash = new Map<string, string>()
+  // The newest version this process saw per page: a hint only (see `ingest`), never trusted blindly.
+  const newestVersion = new Map<string, number>()
 
   // The fixed statements are prepared once per connection (named), not parsed and planned on every call:
   // the ingest statement is long, and an unchanged re-capture is otherwise little more than that.
@@ -135,15 +138,36 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       throw new StorageError(`query failed: ${(cause as Error).message}`, { cause })
     }
   }
-  const ids = idReserve(async (n) => {
-    const rows = await query<{ cid: string; vid: string }>(sql.reserveIds, [n])
-    return rows.map((r) => [Number(r.cid), Number(r.vid)] as const)
-  })
   const versionById = async (id: number, client?: PoolClient): Promise<Version | null> => {
     const hit = versionCache.get(id)
     if (hit) return hit
     const [row] = await query<VersionRow>(sql.versionById, [id], client)
     return row ? cacheVersion(versionCache, toVersion(row)) : null
+  }
+  const batchContext: BatchContext = {
+    S,
+    query: (text, args, client) => query(text, args, client),
+    reserve: async (n, client) => {
+      const rows = await query<{ cid: string; vid: string }>(sql.reserveIds, [n], client)
+      return rows.map((r) => [Number(r.cid), Number(r.vid)] as const)
+    },
+    versions: async (wanted, client) => {
+      const out = new Map<number, Version>()
+      const missing: number[] = []
+      for (const id of wanted) {
+        const hit = versionCache.get(id)
+        if (hit) out.set(id, hit)
+        else missing.push(id)
+      }
+      if (missing.length > 0) {
+        for (const row of await query<VersionRow>(sql.versionsByIds, [missing], client)) {
+          const v = cacheVersion(versionCache, toVersion(row))
+          out.set(v.id, v)
+        }
+      }
+      return out
+    },
+    cache: (v) => cacheVersion(versionCache, v),
   }
   const pageByUrl = async (url: string): Promise<Page | null> => {
     const [row] = await query<PageRow>(sql.pageByUrl, [url])
@@ -162,6 +186,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
     if (q.publishedFrom !== undefined) add((n) => `p.published_ts >= ${n}`, new Date(q.publishedFrom))
     if (q.publishedTo !== undefined) add((n) => `p.published_ts < ${n}`, new Date(q.publishedTo))
     if (q.changedSince !== undefined) add((n) => `p.last_changed_at >= ${n}`, new Date(q.changedSince))
+    if (q.minVersions !== undefined) add((n) => `p.version_count >= ${n}`, q.minVersions)
     return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', args }
   }
 
@@ -170,86 +195,33 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
     flags: { fullText: true, multiProcess: true },
     blobs,
 
-    async ingest(record) {
-      const { page: p, capture: c, version: v } = record
-      const at = new Date(c.fetchedAt)
-      const { cid, vid } = await ids.take()
-      // The folded search text and the article JSON are only stored for a new version. Whether it is new
-      // is decided inside the statement, so they are sent when this process has not seen the hash as the
-      // page's newest; if another writer made it stale, the NOT NULL check fails the statement (nothing
-      // is written) and it is sent again in full.
-      const likelyNew = v !== null && newestHash.get(p.url) !== v.contentHash
-      const published = v?.publishedAt ? new Date(v.publishedAt) : null
-      const args = (full: boolean): unknown[] => [
-        p.url,
-        p.host,
-        p.source,
-        at,
-        v?.contentHash ?? null,
-        cid,
-        vid,
-        v ? v.title.replaceAll('\u0000', '') : null,
-        v?.industries ?? null,
-        v?.publishedAt ?? null,
-        published && !Number.isNaN(published.getTime()) ? published : null,
-        c.requestedUrl,
-        c.finalUrl,
-        JSON.stringify(c.redirects),
-        c.method,
-        c.outcome,
-        c.status,
-        JSON.stringify(c.headers),
-        c.etag,
-        c.lastModified,
-        c.timing ? JSON.stringify(c.timing) : null,
-        c.error,
-        c.bodyHash,
-        c.bodySize,
-        full && v ? JSON.stringify(v.article) : null,
-        // Lower-cased here so search can use LIKE, which is ~10x cheaper per row than ILIKE on multi-byte
-        // text; Postgres text cannot hold NUL, which never matters for search.
-        full && v ? v.searchText().toLowerCase().replaceAll('\u0000', '') : null,
-      ]
-      let row: IngestRow | undefined
+    ingest: postgresIngest({
+      sql,
+      query,
+      connect: async () => (await pool()).connect(),
+      versionById,
+      cached: (id) => versionCache.get(id),
+      cache: (v) => cacheVersion(versionCache, v),
+      hints: newestVersion,
+    }),
+
+    async ingestMany(records) {
+      const client = await (await pool()).connect()
       try {
-        ;[row] = await query<IngestRow>(sql.ingest, args(likelyNew))
-      } catch (error) {
-        if (likelyNew || v === null || pgCode(error) !== '23502') throw error
-        ;[row] = await query<IngestRow>(sql.ingest, args(true))
+        const out = await ingestBatch(client, records, batchContext)
+        for (const r of out) if (r.version) remember(newestVersion, r.page.url, r.version.id)
+        return out
+      } finally {
+        client.release()
       }
-      if (!row) throw new StorageError(`ingest of ${p.url} returned nothing`)
-      if (!row.is_new) ids.giveBack(vid)
-      if (v !== null) remember(newestHash, p.url, row.is_new ? v.contentHash : null)
-      const page = toPage(row)
-      let version: Version | null = null
-      if (row.is_new && v) {
-        version = cacheVersion(versionCache, {
-          id: vid,
-          pageId: page.id,
-          url: p.url,
-          number: row.latest_number ?? 1,
-          contentHash: v.contentHash,
-          captureId: cid,
-          createdAt: at.toISOString(),
-          title: v.title,
-          article: JSON.parse(JSON.stringify(v.article)),
-        })
-      } else if (row.latest_version_id !== null) {
-        version = await versionById(Number(row.latest_version_id))
-        if (version) remember(newestHash, p.url, version.contentHash)
-      }
-      const capture: Capture = {
-        id: cid,
-        pageId: page.id,
-        url: p.url,
-        ...c,
-        versionId: version?.id ?? null,
-        versionNumber: version?.number ?? null,
-      }
-      return { page, capture, version, isNewVersion: row.is_new }
     },
 
     getPage: pageByUrl,
+
+    async getPageById(id) {
+      const [row] = await query<PageRow>(sql.pageById, [id])
+      return row ? toPage(row) : null
+    },
 
     async listPages(q) {
       const { sql: w, args } = where(q)
@@ -265,6 +237,23 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       const { sql: w, args } = where(q)
       const [row] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${S}.pages p ${w}`, args)
       return row?.n ?? 0
+    },
+
+    async facets(q) {
+      const { sql: w, args } = where(q)
+      // One statement: the matching pages once, then grouped three ways and totalled.
+      const rows = await query<{ kind: number; value: string | null; pages: number; versions: Int8; captures: Int8 }>(
+        `WITH m AS MATERIALIZED (
+           SELECT p.id, p.host, p.source, p.industries, p.version_count, p.capture_count FROM ${S}.pages p ${w})
+         SELECT 0 AS kind, NULL AS value, count(*)::int AS pages, coalesce(sum(version_count), 0) AS versions,
+           coalesce(sum(capture_count), 0) AS captures FROM m
+         UNION ALL SELECT 1, host, count(*)::int, sum(version_count), sum(capture_count) FROM m GROUP BY host
+         UNION ALL SELECT 2, source, count(*)::int, sum(version_count), sum(capture_count) FROM m GROUP BY source
+         UNION ALL SELECT 3, i, count(*)::int, sum(version_count), sum(capture_count)
+           FROM m CROSS JOIN LATERAL unnest(m.industries) AS i GROUP BY i`,
+        args,
+      )
+      return facetsFromRows(rows.map((r) => [r.kind, r.value, r.pages, r.versions, r.captures] as const))
     },
 
     async timeline(url) {
@@ -417,7 +406,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       await query(`TRUNCATE ${S}.captures, ${S}.versions, ${S}.pages`)
       versionCache.clear()
       captureCache.clear()
-      newestHash.clear()
+      newestVersion.clear()
       // Through the store, so it also forgets the hashes it remembers as stored.
       await blobs.clear()
     },
@@ -442,52 +431,6 @@ const VERSION_CACHE_SIZE = 4096
 const NEWEST_FIRST_WINDOW = 2000
 /** Captures kept for timelines (a few hundred bytes each). */
 const CAPTURE_CACHE_SIZE = 20_000
-const HINT_SIZE = 50_000
-const ID_BLOCK = 64
-
-/** The SQLSTATE of a pg error wrapped in a `StorageError`, if any. */
-function pgCode(error: unknown): string | undefined {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
-  return typeof cause?.code === 'string' ? cause.code : undefined
-}
-
-function remember(hints: Map<string, string>, url: string, hash: string | null): void {
-  if (hash === null) return
-  if (hints.size >= HINT_SIZE && !hints.has(url)) hints.delete(hints.keys().next().value as string)
-  hints.set(url, hash)
-}
-
-/**
- * Capture and version ids reserved from their sequences in blocks, so an ingest knows its ids before its
- * one statement runs. A version id that ended up unused goes back for the next ingest; ids left over at
- * close are simply never used (gaps are harmless).
- */
-function idReserve(fetch: (n: number) => Promise<ReadonlyArray<readonly [number, number]>>) {
-  const captures: number[] = []
-  const versions: number[] = []
-  let refill: Promise<void> | null = null
-  return {
-    async take(): Promise<{ cid: number; vid: number }> {
-      while (captures.length === 0 || versions.length === 0) {
-        refill ??= fetch(ID_BLOCK)
-          .then((rows) => {
-            for (const [c, v] of rows) {
-              captures.push(c)
-              versions.push(v)
-            }
-          })
-          .finally(() => {
-            refill = null
-          })
-        await refill
-      }
-      return { cid: captures.shift() as number, vid: versions.shift() as number }
-    },
-    giveBack(vid: number): void {
-      versions.unshift(vid)
-    },
-  }
-}
 
 async function open(connectionString: string, schema: string, max: number, synchronousCommit: string): Promise<Pool> {
   let pg: typeof import('pg')

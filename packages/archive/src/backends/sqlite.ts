@@ -1,35 +1,31 @@
 /**
- * @file The embedded default backend: one SQLite file (better-sqlite3, WAL) plus a folder of blobs.
- * Each ingest is one `BEGIN IMMEDIATE` transaction, so several processes can write to one file: they queue
- * on the write lock (up to `busyTimeoutMs`) and each sees the newest version before deciding on its own.
+ * @file The embedded default backend: one SQLite file (better-sqlite3, WAL) plus a folder of blobs (or, with
+ * `blobs: 'database'`, a table in the same file). Writes are `BEGIN IMMEDIATE` transactions, so several
+ * processes can write to one file: they queue on the write lock (up to `busyTimeoutMs`) and each sees the
+ * newest version before deciding on its own.
+ *
+ * Group commit: `ingest` calls made while the event loop is busy (a crawler with many fetches in flight)
+ * are written together, in one transaction with a savepoint per capture, at the end of the current turn of
+ * the event loop. Each capture still lands whole or not at all (a failing one rolls back to its savepoint and
+ * rejects alone), and no call resolves before the transaction holding its capture has committed.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
-import { folderBlobStore } from '../blobs.js'
+import { DEFAULT_BROTLI_QUALITY } from '../blobs.js'
+import { versionChange } from '../change.js'
 import { StorageError } from '../errors.js'
-import { makeSnippet } from '../hash.js'
-import { checkSqliteReferences, migrateSqlite, SQLITE_SCHEMA_VERSION } from '../migrations/sqlite.js'
-import type {
-  ArchiveBackend,
-  BlobStore,
-  Capture,
-  IngestRecord,
-  IngestResult,
-  Page,
-  PageQuery,
-  Version,
-} from '../types.js'
+import { checkSqliteReferences, FTS_SENTINEL, migrateSqlite, SQLITE_SCHEMA_VERSION } from '../migrations/sqlite.js'
+import type { ArchiveBackend, BlobStore, Capture, IngestRecord, IngestResult, Page, Version } from '../types.js'
 import { cacheFrozen } from './record-cache.js'
+import { type StagedBlob, sqliteBlobs } from './sqlite-blobs.js'
+import { lazyLatest, pageQueries, timelineCaptures } from './sqlite-reads.js'
+import { sqliteSearch } from './sqlite-search.js'
 import {
   type CaptureRow,
-  type CaptureTuple,
   EMPTY_PAGE_ROW,
-  ms,
-  PAGE_SELECT,
   type PageRow,
   prepare,
-  type SearchRow,
   toCapture,
   toPage,
   toVersion,
@@ -45,8 +41,16 @@ export interface SqliteBackendOptions {
   dir?: string
   /** Database file. @default `${dir}/archive.sqlite` */
   file?: string
-  /** Where bodies go. @default folderBlobStore({ dir: `${dir}/blobs` }) */
-  blobs?: BlobStore
+  /**
+   * Where bodies go. `'folder'`: one file per body, `<dir>/blobs/ab/cd/<sha256>.br`. `'database'`: the `blobs`
+   * table of the archive file, written by the capture's own transaction (a capture and its body land
+   * together or not at all; a new body costs a row instead of a file and a folder, several times faster).
+   * Both read from both places, so an archive can be switched either way. Or any `BlobStore`.
+   * @default 'folder'
+   */
+  blobs?: 'folder' | 'database' | BlobStore
+  /** Brotli quality (0-11) of the built-in blob stores. @default DEFAULT_BROTLI_QUALITY */
+  blobQuality?: number
   /** How long a write waits for another process's lock, in ms. @default 10_000 */
   busyTimeoutMs?: number
   /**
@@ -62,6 +66,7 @@ export interface SqliteBackendOptions {
  *
  * @example
  * const archive = createArchive({ backend: sqliteBackend({ dir: './data' }) })
+ * const fast = createArchive({ backend: sqliteBackend({ dir: './data', blobs: 'database' }) })
  */
 export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBackend {
   const dir = options.dir ?? './data'
@@ -73,6 +78,14 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const synchronous = options.synchronous ?? 'normal'
   if (synchronous !== 'normal' && synchronous !== 'full') {
     throw new TypeError(`Expected \`synchronous\` to be 'normal' or 'full', got \`${synchronous}\``)
+  }
+  const blobMode = options.blobs ?? 'folder'
+  if (blobMode !== 'folder' && blobMode !== 'database' && typeof blobMode?.put !== 'function') {
+    throw new TypeError(`Expected \`blobs\` to be 'folder', 'database' or a BlobStore, got \`${String(blobMode)}\``)
+  }
+  const quality = options.blobQuality ?? DEFAULT_BROTLI_QUALITY
+  if (!Number.isInteger(quality) || quality < 0 || quality > 11) {
+    throw new TypeError(`Expected \`blobQuality\` to be an integer from 0 to 11, got \`${quality}\``)
   }
   mkdirSync(dirname(file), { recursive: true })
   let db: Database.Database
@@ -86,15 +99,18 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   } catch (cause) {
     throw cause instanceof StorageError ? cause : new StorageError(`cannot open ${file}`, { cause })
   }
-  const blobs = options.blobs ?? folderBlobStore({ dir: join(dir, 'blobs') })
+  const { blobs, table } = sqliteBlobs(db, join(dir, 'blobs'), blobMode, quality)
   const q = prepare(db)
+  const pages = pageQueries(db)
+  const search = sqliteSearch(db)
   // Versions never change once written, so a cache is always right; it saves parsing the article JSON of
   // the newest version on every unchanged re-capture, which is most of them.
   const versionCache = new Map<number, Version>()
   // Captures never change once committed either: a timeline asked for again reads only the capture ids of
   // the page and builds (parses headers, formats dates) just the captures it has not seen.
   const captureCache = new Map<number, Capture>()
-  const pendingVersions: number[] = []
+  // Versions cached by the transaction running now: forgotten again if it rolls back (ids can be reused).
+  let cachedInTx: number[] = []
   let closed = false
 
   const versionById = (id: number): Version | null => {
@@ -103,69 +119,63 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     const row = q.versionById.get(id) as VersionRow | undefined
     return row ? cacheVersion(versionCache, toVersion(row)) : null
   }
-  const pageByUrl = (url: string): Page | null => {
+  const { latestVersion, sameAs } = lazyLatest(q, (v) => cacheVersion(versionCache, v), versionCache)
+  const pageRow = (url: string): Page | null => {
     const row = q.pageByUrl.get(url) as PageRow | undefined
     return row ? toPage(row) : null
   }
 
-  const ingestTx = db.transaction((record: Parameters<ArchiveBackend['ingest']>[0]): IngestResult => {
+  /** One capture; runs inside a write transaction (or a savepoint of one). */
+  const ingestOne = (record: IngestRecord, staged: StagedBlob | null): IngestResult => {
     const { page: p, capture: c, version: v } = record
     const at = Date.parse(c.fetchedAt)
     let page = q.pageByUrl.get(p.url) as PageRow | undefined
     if (!page) {
       const id = Number(q.insertPage.run(p.url, p.host, p.source, at, at).lastInsertRowid)
-      page = {
-        ...EMPTY_PAGE_ROW,
-        id,
-        url: p.url,
-        host: p.host,
-        source: p.source,
-        first_captured_at: at,
-        last_captured_at: at,
-      }
+      page = { ...EMPTY_PAGE_ROW, id, url: p.url, host: p.host, source: p.source }
+      page.first_captured_at = at
+      page.last_captured_at = at
     }
-    let latest = page.latest_version_id === null ? null : versionById(page.latest_version_id)
-    const isNew = v !== null && (latest === null || latest.contentHash !== v.contentHash)
-    const captureId = Number(
-      q.insertCapture.run(
-        page.id,
-        c.requestedUrl,
-        c.finalUrl,
-        c.redirects.length > 0 ? JSON.stringify(c.redirects) : null,
-        c.method,
-        c.outcome,
-        c.status,
-        JSON.stringify(c.headers),
-        c.etag,
-        c.lastModified,
-        at,
-        c.timing ? JSON.stringify(c.timing) : null,
-        c.error,
-        c.bodyHash,
-        c.bodySize,
-        isNew ? null : (latest?.id ?? null),
-      ).lastInsertRowid,
-    )
+    if (staged) table?.write(staged)
+    let latest = page.latest_version_id === null ? null : latestVersion(page.latest_version_id)
+    const isNew = v !== null && (latest === null || !sameAs(latest, v))
+    const captureId: number = isNew ? (q.nextCaptureId.get() as number) : 0
     if (isNew && v) {
       const number = (latest?.number ?? 0) + 1
       const json = JSON.stringify(v.article)
-      const id = Number(
-        q.insertVersion.run(page.id, number, v.contentHash, captureId, at, v.title, JSON.stringify(v.industries), json)
-          .lastInsertRowid,
-      )
-      q.setCaptureVersion.run(id, captureId)
-      q.insertFts.run(id, v.searchText())
-      q.clearIndustries.run(page.id)
-      for (const industry of v.industries) q.insertIndustry.run(page.id, industry)
-      const publishedMs = v.publishedAt === null ? null : Date.parse(v.publishedAt)
+      const change = versionChange(latest?.article ?? null, v.article)
+      const changeJson = JSON.stringify(change)
       const industries = v.industries.join(',')
+      const id = Number(
+        q.insertVersion.run(
+          page.id,
+          number,
+          v.contentHash,
+          captureId,
+          at,
+          v.title,
+          JSON.stringify(v.industries),
+          json,
+          changeJson,
+        ).lastInsertRowid,
+      )
+      q.insertFts.run(id, v.searchText() + FTS_SENTINEL)
+      if (industries !== page.industries) {
+        for (const industry of page.industries ? page.industries.split(',') : [])
+          q.deleteIndustry.run(industry, page.id)
+        for (const industry of v.industries) q.insertIndustry.run(page.id, industry)
+      }
+      const publishedMs = v.publishedAt === null ? null : Date.parse(v.publishedAt)
       q.pageNewVersion.run(
+        at,
+        at,
         at,
         id,
         v.title,
         v.publishedAt,
         Number.isNaN(publishedMs) ? null : publishedMs,
         industries,
+        changeJson,
         page.id,
       )
       page = {
@@ -176,8 +186,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
         title: v.title,
         published_at: v.publishedAt,
         industries,
+        last_change: changeJson,
       }
-      pendingVersions.push(id)
+      cachedInTx.push(id)
       latest = cacheVersion(versionCache, {
         id,
         pageId: page.id,
@@ -188,9 +199,30 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
         createdAt: c.fetchedAt,
         title: v.title,
         article: JSON.parse(json),
+        change,
       })
+    } else {
+      q.pageCaptured.run(at, at, page.id)
     }
-    q.pageCaptured.run(at, at, page.id)
+    const insertedId = q.insertCapture.run(
+      isNew ? captureId : null,
+      page.id,
+      c.requestedUrl,
+      c.finalUrl,
+      c.redirects.length > 0 ? JSON.stringify(c.redirects) : null,
+      c.method,
+      c.outcome,
+      c.status,
+      JSON.stringify(c.headers),
+      c.etag,
+      c.lastModified,
+      at,
+      c.timing ? JSON.stringify(c.timing) : null,
+      c.error,
+      c.bodyHash,
+      c.bodySize,
+      latest?.id ?? null,
+    ).lastInsertRowid
     // The page as it now is, computed rather than read back: saves a query on every ingest.
     const stored = toPage({
       ...page,
@@ -199,7 +231,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       last_captured_at: Math.max(page.last_captured_at, at),
     })
     const capture: Capture = {
-      id: captureId,
+      id: Number(insertedId),
       pageId: page.id,
       url: p.url,
       ...c,
@@ -207,37 +239,68 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       versionNumber: latest?.number ?? null,
     }
     return { page: stored, capture, version: latest, isNewVersion: isNew }
-  })
+  }
 
-  const ingestManyTx = db.transaction((records: readonly IngestRecord[]) => records.map((r) => ingestTx(r)))
-  /** Run a write; if it rolls back, forget the versions it cached (their ids may be reused). */
+  // A capture of a group commit is a savepoint: when it fails, only its own writes are rolled back.
+  const savepoint = db.transaction(ingestOne)
+  const groupTx = db.transaction((batch: readonly Pending[]): Outcome[] =>
+    batch.map((item) => {
+      const mark = cachedInTx.length
+      try {
+        return { ok: true, value: savepoint(item.record, item.staged) }
+      } catch (error) {
+        for (const id of cachedInTx.splice(mark)) versionCache.delete(id)
+        return { ok: false, error }
+      }
+    }),
+  )
+  // A group of one (a caller awaiting each ingest) needs no savepoint: its transaction is its own.
+  const oneTx = db.transaction((item: Pending): Outcome[] => [{ ok: true, value: ingestOne(item.record, item.staged) }])
+  const manyTx = db.transaction((records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>) =>
+    records.map((r, i) => ingestOne(r, staged[i] ?? null)),
+  )
+  /** Run a write transaction; if it rolls back, forget the versions it cached. */
   const write = <T>(fn: () => T): T => {
-    pendingVersions.length = 0
+    cachedInTx = []
     try {
       return fn()
     } catch (error) {
-      for (const id of pendingVersions) versionCache.delete(id)
+      for (const id of cachedInTx) versionCache.delete(id)
       throw error
     } finally {
-      pendingVersions.length = 0
+      cachedInTx = []
     }
   }
+  /** Compress a new body before the transaction, so the write lock is not held for it. */
+  const stage = (record: IngestRecord): StagedBlob | null =>
+    table && record.body ? table.stage(record.body.hash, record.body.bytes) : null
+  const learn = (staged: StagedBlob | null): void => {
+    if (staged) table?.learn(staged.hash, staged.data.byteLength)
+  }
 
-  const where = (query: PageQuery): { sql: string; args: unknown[] } => {
-    const parts: string[] = []
-    const args: unknown[] = []
-    const add = (sql: string, arg: unknown): void => {
-      parts.push(sql)
-      args.push(arg)
+  const queue: Pending[] = []
+  let flushing: NodeJS.Immediate | null = null
+  const flush = (): void => {
+    flushing = null
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_GROUP)
+      let outcomes: Outcome[]
+      try {
+        // IMMEDIATE takes the write lock before the first read, so the "newest version" read inside is still
+        // newest at commit; DEFERRED would let two processes both read v1 and both write v2.
+        outcomes = write(() => (batch.length === 1 ? oneTx.immediate(batch[0] as Pending) : groupTx.immediate(batch)))
+      } catch (error) {
+        for (const item of batch) item.reject(error)
+        continue
+      }
+      for (const [i, outcome] of outcomes.entries()) {
+        const item = batch[i] as Pending
+        if (outcome.ok) {
+          learn(item.staged)
+          item.resolve(outcome.value)
+        } else item.reject(outcome.error)
+      }
     }
-    if (query.host !== undefined) add('p.host = ?', query.host)
-    if (query.source !== undefined) add('p.source = ?', query.source)
-    if (query.industry !== undefined)
-      add('p.id IN (SELECT page_id FROM page_industries WHERE industry = ?)', query.industry)
-    if (query.publishedFrom !== undefined) add('p.published_ms >= ?', ms(query.publishedFrom))
-    if (query.publishedTo !== undefined) add('p.published_ms < ?', ms(query.publishedTo))
-    if (query.changedSince !== undefined) add('p.last_changed_at >= ?', ms(query.changedSince))
-    return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', args }
   }
 
   const open = (): void => {
@@ -246,91 +309,66 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
   return {
     name: 'sqlite',
-    flags: { fullText: true, multiProcess: true },
+    flags: { fullText: true, multiProcess: true, transactionalBodies: table !== null },
     blobs,
 
-    async ingest(record) {
-      open()
-      // IMMEDIATE takes the write lock before the first read, so the "newest version" read inside is still
-      // newest at commit; DEFERRED would let two processes both read v1 and both write v2.
-      return write(() => ingestTx.immediate(record))
+    ingest(record) {
+      // A throw inside the executor (closed backend, a body that cannot be staged) rejects the promise.
+      return new Promise((resolve, reject) => {
+        open()
+        queue.push({ record, staged: stage(record), resolve, reject })
+        // Everything queued during this turn of the event loop commits together.
+        flushing ??= setImmediate(flush)
+      })
     },
 
     async ingestMany(records) {
       open()
-      return write(() => ingestManyTx.immediate(records))
+      const staged = records.map(stage)
+      const out = write(() => manyTx.immediate(records, staged))
+      for (const s of staged) learn(s)
+      return out
     },
 
     async getPage(url) {
       open()
-      return pageByUrl(url)
+      return pageRow(url)
+    },
+
+    async getPageById(id) {
+      open()
+      const row = q.pageById.get(id) as PageRow | undefined
+      return row ? toPage(row) : null
     },
 
     async listPages(query) {
       open()
-      const { sql, args } = where(query)
-      const rows = db
-        .prepare(`${PAGE_SELECT} ${sql} ORDER BY p.last_changed_at DESC, p.id DESC LIMIT ? OFFSET ?`)
-        .all(...args, query.limit ?? 100, query.offset ?? 0) as PageRow[]
-      return rows.map(toPage)
+      return pages.list(query)
     },
 
     async countPages(query) {
       open()
-      const { sql, args } = where(query)
-      return (db.prepare(`SELECT count(*) AS n FROM pages p ${sql}`).get(...args) as { n: number }).n
+      return pages.count(query)
+    },
+
+    async facets(query) {
+      open()
+      return pages.facets(query)
     },
 
     async timeline(url) {
       open()
-      const page = pageByUrl(url)
+      const page = pageRow(url)
       if (!page) return null
-      const versions = (q.versionIdsOfPage.all(page.id) as Array<{ id: number }>).map(
-        ({ id }) => versionById(id) as Version,
-      )
-      // URL and version numbers are filled in from what is already at hand instead of joining pages and
-      // versions for each of possibly thousands of captures.
-      const numberOf = new Map(versions.map((v) => [v.id, v.number]))
-      const build = (t: CaptureTuple): Capture =>
-        cacheFrozen(
-          captureCache,
-          CAPTURE_CACHE_SIZE,
-          t[0],
-          toCapture({
-            id: t[0],
-            page_id: t[1],
-            url: page.url,
-            requested_url: t[2],
-            final_url: t[3],
-            redirects: t[4],
-            method: t[5],
-            outcome: t[6],
-            status: t[7],
-            headers: t[8],
-            etag: t[9],
-            last_modified: t[10],
-            fetched_at: t[11],
-            timing: t[12],
-            error: t[13],
-            body_hash: t[14],
-            body_size: t[15],
-            version_id: t[16],
-            version_number: t[16] === null ? null : (numberOf.get(t[16]) ?? null),
-          }),
-        )
-      const ids = q.captureIdsOfPage.all(page.id) as number[]
-      const missing = ids.filter((id) => !captureCache.has(id))
-      let captures: Capture[]
-      if (missing.length > MISSING_ONE_BY_ONE) {
-        // Raw rows (arrays) cost about half as much as row objects; a timeline can be thousands of rows.
-        captures = (q.capturesOfPage.all(page.id) as CaptureTuple[]).map(build)
-      } else {
-        for (const id of missing) {
-          const t = q.captureTupleById.get(id) as CaptureTuple | undefined
-          if (t) build(t)
+      const ids = q.versionIdsOfPage.all(page.id) as number[]
+      if (ids.filter((id) => !versionCache.has(id)).length > MISSING_ONE_BY_ONE) {
+        // One query for all of them rather than one per version.
+        for (const row of q.versionsOfPage.all(page.id) as VersionRow[]) {
+          if (!versionCache.has(row.id)) cacheVersion(versionCache, toVersion(row))
         }
-        captures = ids.map((id) => captureCache.get(id)).filter((c) => c !== undefined)
       }
+      const versions = ids.map((id) => versionById(id) as Version)
+      const captures = timelineCaptures(q, page, versions, captureCache, CAPTURE_CACHE_SIZE, MISSING_ONE_BY_ONE)
       return { page, captures, versions }
     },
 
@@ -367,43 +405,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async search(query) {
       open()
-      const terms = query.text.split(' ').filter(Boolean)
-      if (terms.length === 0) return []
-      // Trigram MATCH needs terms of 3+ characters; shorter ones (most Chinese words are 2) fall back to
-      // LIKE on the same table, which scans but stays correct.
-      const long = terms.filter((t) => [...t].length >= 3)
-      const short = terms.filter((t) => [...t].length < 3)
-      const parts: string[] = []
-      const args: unknown[] = []
-      if (long.length > 0) {
-        parts.push('f.body MATCH ?')
-        args.push(long.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND '))
-      }
-      for (const t of short) {
-        parts.push(`f.body LIKE ? ESCAPE '\\'`)
-        args.push(`%${t.replace(/[\\%_]/g, '\\$&')}%`)
-      }
-      if (query.host !== undefined) {
-        parts.push('p.host = ?')
-        args.push(query.host)
-      }
-      if (query.latestOnly) parts.push('p.latest_version_id = v.id')
-      const rows = db
-        .prepare(
-          `SELECT f.rowid AS id, f.body, v.page_id, p.url, v.number, v.title, v.created_at
-           FROM versions_fts f JOIN versions v ON v.id = f.rowid JOIN pages p ON p.id = v.page_id
-           WHERE ${parts.join(' AND ')} ORDER BY f.rowid DESC LIMIT ?`,
-        )
-        .all(...args, query.limit ?? 20) as SearchRow[]
-      return rows.map((r) => ({
-        versionId: r.id,
-        pageId: r.page_id,
-        url: r.url,
-        versionNumber: r.number,
-        title: r.title,
-        snippet: makeSnippet(r.body, terms),
-        createdAt: new Date(r.created_at).toISOString(),
-      }))
+      return search(query)
     },
 
     async stats() {
@@ -446,6 +448,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async clear() {
       open()
+      if (flushing) clearImmediate(flushing)
+      flush()
       db.transaction(() => {
         db.exec(`DELETE FROM page_industries; DELETE FROM versions_fts; UPDATE pages SET latest_version_id = NULL;
           DELETE FROM captures; DELETE FROM versions; DELETE FROM pages;`)
@@ -457,6 +461,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async close() {
       if (closed) return
+      // Captures already handed to `ingest` are written before the file closes.
+      if (flushing) clearImmediate(flushing)
+      flush()
       closed = true
       db.close()
       await blobs.close()
@@ -469,8 +476,19 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 const VERSION_CACHE_SIZE = 2048
 /** Captures kept for timelines (a few hundred bytes each). */
 const CAPTURE_CACHE_SIZE = 20_000
-/** A timeline missing more cached captures than this reads all of the page's captures in one query. */
+/** A timeline missing more cached rows than this reads all of the page's rows in one query. */
 const MISSING_ONE_BY_ONE = 32
+/** Most captures one group commit writes (keeps the write lock short for other processes). */
+const MAX_GROUP = 1000
+
+interface Pending {
+  record: IngestRecord
+  staged: StagedBlob | null
+  resolve: (result: IngestResult) => void
+  reject: (error: unknown) => void
+}
+
+type Outcome = { ok: true; value: IngestResult } | { ok: false; error: unknown }
 
 /** Remember a version (oldest entries go first once the cache is full) and return it, frozen. */
 function cacheVersion(cache: Map<number, Version>, v: Version): Version {

@@ -144,14 +144,30 @@ export interface BigramProfile {
 
 /** Build the bigram profile of a text (a one-character text counts as one "bigram"). */
 export function bigrams(text: string): BigramProfile {
-  const points: number[] = []
-  for (const ch of text) points.push(ch.codePointAt(0) as number)
-  if (points.length === 1) return { codes: Float64Array.of(points[0] as number), total: 1 }
-  const codes = new Float64Array(Math.max(0, points.length - 1))
-  // Two code points (< 0x110000 each) packed into one number stay below 2^53: exact as a double.
-  for (let k = 0; k + 1 < points.length; k++) codes[k] = (points[k] as number) * 0x110000 + (points[k + 1] as number)
-  codes.sort()
-  return { codes, total: codes.length }
+  // Code points read straight off the UTF-16 units (a lone surrogate counts as itself, as `for…of` does):
+  // paragraphs are profiled on every diff and at every ingest of a new version.
+  const codes = new Float64Array(Math.max(0, text.length - 1))
+  let n = 0
+  let count = 0
+  let prev = -1
+  for (let i = 0; i < text.length; i++) {
+    let cp = text.charCodeAt(i)
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1)
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = (cp - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000
+        i++
+      }
+    }
+    // Two code points (< 0x110000 each) packed into one number stay below 2^53: exact as a double.
+    if (count > 0) codes[n++] = prev * 0x110000 + cp
+    prev = cp
+    count++
+  }
+  if (count === 1) return { codes: Float64Array.of(prev), total: 1 }
+  const out = n === codes.length ? codes : codes.subarray(0, n)
+  out.sort()
+  return { codes: out, total: n }
 }
 
 // --- Internal helpers ---

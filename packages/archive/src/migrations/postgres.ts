@@ -3,12 +3,14 @@
  * table `archive_schema`; every step runs in one transaction under an advisory lock, so several workers
  * opening the same old schema at once migrate it exactly once.
  */
+import type { Article } from '@parkwatch/extractor'
 import type { PoolClient } from 'pg'
+import { versionChange } from '../change.js'
 import { StorageError } from '../errors.js'
 import type { VerifyIssue } from '../types.js'
 
 /** The schema version this code writes. */
-export const POSTGRES_SCHEMA_VERSION = 2
+export const POSTGRES_SCHEMA_VERSION = 3
 
 /** One schema step. `up` runs inside the migration transaction. */
 export interface PostgresMigration {
@@ -100,10 +102,50 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     up: async (client) => {
       // Folded text is already in `search_text` (written since version 1); search compares lower-case
       // text with LIKE, so older rows are lower-cased once here.
+      await client.query('UPDATE versions SET search_text = lower(search_text) WHERE search_text <> lower(search_text)')
+      // The extension is database-wide: created once, in \`public\` (not in this schema, where dropping the
+      // schema would drop it for every other archive in the database), under a database-wide lock.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['parkwatch-archive:pg_trgm'])
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
+      const { rows } = await client.query<{ schema: string }>(
+        `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+         WHERE e.extname = 'pg_trgm'`,
+      )
+      const ext = quoteIdent(rows[0]?.schema ?? 'public')
+      await client.query(`CREATE INDEX versions_search ON versions USING gin (search_text ${ext}.gin_trgm_ops)`)
+    },
+  },
+  {
+    version: 3,
+    description: 'stored version changes',
+    up: async (client) => {
+      await client.query('ALTER TABLE versions ADD COLUMN change jsonb; ALTER TABLE pages ADD COLUMN last_change jsonb')
+      // How much each stored version changed, computed once here (diffing needs JS): page by page, in
+      // version order, each version against the one before it, in pages of rows.
+      let previous: { pageId: string; article: Article } | null = null
+      for (let after = ['0', 0] as [string, number]; ; ) {
+        const { rows } = await client.query<{ id: string; page_id: string; number: number; article: Article }>(
+          `SELECT id, page_id, number, article FROM versions WHERE (page_id, number) > ($1, $2)
+           ORDER BY page_id, number LIMIT 500`,
+          after,
+        )
+        const last = rows[rows.length - 1]
+        if (last === undefined) break
+        const changes = rows.map((row) => {
+          const before = previous?.pageId === row.page_id ? previous.article : null
+          previous = { pageId: row.page_id, article: row.article }
+          return versionChange(before, row.article)
+        })
+        await client.query(
+          `UPDATE versions v SET change = c.change FROM unnest($1::bigint[], $2::jsonb[]) AS c (id, change)
+           WHERE v.id = c.id`,
+          [rows.map((r) => r.id), changes.map((c) => JSON.stringify(c))],
+        )
+        after = [last.page_id, last.number]
+      }
       await client.query(`
-        UPDATE versions SET search_text = lower(search_text) WHERE search_text <> lower(search_text);
-        CREATE EXTENSION IF NOT EXISTS pg_trgm;
-        CREATE INDEX versions_search ON versions USING gin (search_text gin_trgm_ops);
+        ALTER TABLE versions ALTER COLUMN change SET NOT NULL;
+        UPDATE pages p SET last_change = v.change FROM versions v WHERE v.id = p.latest_version_id;
       `)
     },
   },

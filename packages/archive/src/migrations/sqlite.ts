@@ -3,13 +3,23 @@
  * `PRAGMA user_version`; opening an archive written by an older version applies the missing steps, in one
  * write transaction, so two processes opening the same old file migrate it once.
  */
+
+import type { Article } from '@parkwatch/extractor'
 import type Database from 'better-sqlite3'
+import { versionChange } from '../change.js'
 import { StorageError } from '../errors.js'
 import { searchTextOf } from '../hash.js'
 import type { VerifyIssue } from '../types.js'
 
 /** The schema version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 2
+export const SQLITE_SCHEMA_VERSION = 3
+
+/**
+ * Appended to every text in the full-text index. Every 1- or 2-character substring of an indexed text is
+ * then the start of at least one trigram, which is what lets search look short terms up in the index's
+ * vocabulary (see `sqlite-search.ts`). Spaces can never be part of a search term.
+ */
+export const FTS_SENTINEL = '  '
 
 /** One schema step. `up` runs inside the migration transaction. */
 export interface SqliteMigration {
@@ -111,6 +121,48 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
           SELECT p.id, j.value FROM pages p JOIN versions v ON v.id = p.latest_version_id, json_each(v.industries) j;
         UPDATE pages SET industries = coalesce((SELECT group_concat(industry) FROM page_industries i
           WHERE i.page_id = pages.id), '');
+      `)
+    },
+  },
+  {
+    version: 3,
+    description: 'blobs table, stored version changes, full-text sentinel',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE blobs (
+          id INTEGER PRIMARY KEY,
+          hash TEXT NOT NULL UNIQUE,
+          size INTEGER NOT NULL,
+          stored_size INTEGER NOT NULL,
+          data BLOB NOT NULL
+        );
+        ALTER TABLE versions ADD COLUMN change TEXT;
+        ALTER TABLE pages ADD COLUMN last_change TEXT;
+      `)
+      // How much each stored version changed, computed once here (diffing needs JS): page by page, in
+      // version order, each version against the one before it. In pages of rows, as in step 2.
+      const setChange = db.prepare('UPDATE versions SET change = ? WHERE id = ?')
+      const next = db.prepare(
+        `SELECT id, page_id, number, article FROM versions WHERE (page_id, number) > (?, ?)
+         ORDER BY page_id, number LIMIT 500`,
+      )
+      let previous: { pageId: number; article: Article } | null = null
+      for (let after: [number, number] = [0, 0]; ; ) {
+        const rows = next.all(...after) as Array<{ id: number; page_id: number; number: number; article: string }>
+        const last = rows[rows.length - 1]
+        if (last === undefined) break
+        for (const row of rows) {
+          const article = JSON.parse(row.article) as Article
+          const before = previous?.pageId === row.page_id ? previous.article : null
+          setChange.run(JSON.stringify(versionChange(before, article)), row.id)
+          previous = { pageId: row.page_id, article }
+        }
+        after = [last.page_id, last.number]
+      }
+      db.exec(`
+        UPDATE pages SET last_change = (SELECT change FROM versions v WHERE v.id = pages.latest_version_id)
+          WHERE latest_version_id IS NOT NULL;
+        UPDATE versions_fts SET body = body || '${FTS_SENTINEL}';
       `)
     },
   },

@@ -7,6 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Archive, createArchive } from '../../src/archive.js'
+import { versionChange } from '../../src/change.js'
+import { diffVersions } from '../../src/diff.js'
 import { BodyTooLargeError, InvalidHeaderError, InvalidUrlError, NotFoundError } from '../../src/errors.js'
 import type { ArchiveBackend } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
@@ -335,6 +337,132 @@ export function describeBackend(name: string, opts: DescribeBackendOptions): voi
       })
     })
 
+    it('finds a page by its numeric id', async () => {
+      const a = await ctx.archive.ingest(makeCapture(A, 'a'), makeArticle())
+      const b = await ctx.archive.ingest(makeCapture(B, 'b'), null)
+      expect(await ctx.archive.getPageById(a.page.id)).toEqual(await ctx.archive.getPage(A))
+      expect((await ctx.archive.getPageById(b.page.id))?.url).toBe(B)
+      expect(await ctx.archive.getPageById(b.page.id + 1000)).toBeNull()
+      await expect(ctx.archive.getPageById(1.5)).rejects.toBeInstanceOf(TypeError)
+    })
+
+    it('counts pages, versions and captures per host, source and industry in one call', async () => {
+      const C = 'https://other.example.org/c'
+      await ctx.archive.ingest(makeCapture(A, 'a1', { source: 's1' }), makeArticle({ title: 'a1', industries: ['ai'] }))
+      await ctx.archive.ingest(makeCapture(A, 'a2', { source: 's1' }), makeArticle({ title: 'a2', industries: ['ai'] }))
+      await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      await ctx.archive.ingest(makeCapture(B, 'b', { source: 's2' }), makeArticle({ industries: ['nanotech', 'ai'] }))
+      await ctx.archive.ingest(makeCapture(C, 'c', { source: 's2' }), null)
+      const all = await ctx.archive.facets()
+      expect(all).toEqual({
+        pages: 3,
+        versions: 3,
+        captures: 5,
+        hosts: [
+          { value: 'news.example.com', pages: 2, versions: 3, captures: 4 },
+          { value: 'other.example.org', pages: 1, versions: 0, captures: 1 },
+        ],
+        sources: [
+          { value: 's2', pages: 2, versions: 1, captures: 2 },
+          { value: 's1', pages: 1, versions: 2, captures: 3 },
+        ],
+        industries: [
+          { value: 'ai', pages: 2, versions: 3, captures: 4 },
+          { value: 'nanotech', pages: 1, versions: 1, captures: 1 },
+        ],
+      })
+      const ai = await ctx.archive.facets({ industry: 'nanotech', limit: 1 })
+      expect(ai).toMatchObject({ pages: 1, versions: 1, captures: 1, sources: [{ value: 's2', pages: 1 }] })
+      expect(await ctx.archive.facets({ host: 'nowhere.example' })).toEqual({
+        pages: 0,
+        versions: 0,
+        captures: 0,
+        hosts: [],
+        sources: [],
+        industries: [],
+      })
+    })
+
+    it('filters pages by their number of versions', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'one' }))
+      await ctx.archive.ingest(makeCapture(A, '2'), makeArticle({ title: 'two' }))
+      await ctx.archive.ingest(makeCapture(B, '1'), makeArticle({ title: 'one' }))
+      expect((await ctx.archive.listPages({ minVersions: 2 })).map((p) => p.url)).toEqual([A])
+      expect(await ctx.archive.countPages({ minVersions: 1 })).toBe(2)
+      expect((await ctx.archive.facets({ minVersions: 2 })).pages).toBe(1)
+      await expect(ctx.archive.listPages({ minVersions: -1 })).rejects.toBeInstanceOf(TypeError)
+    })
+
+    it('stores how much each version changed and shows the newest change on its page', async () => {
+      const v1 = makeArticle({ title: '园区发布新政', paragraphs: ['第一段不变。', '第二段写的是三亿元。'] })
+      const v2 = makeArticle({
+        title: '园区发布新政（更新）',
+        paragraphs: ['第一段不变。', '第二段写的是五亿元。', '新增一段。'],
+      })
+      const first = await ctx.archive.ingest(makeCapture(A, '1'), v1)
+      expect(first.version?.change).toEqual(versionChange(null, v1))
+      expect(first.version?.change).toMatchObject({ charsAdded: 16, paragraphsAdded: 2, metadata: [] })
+      expect(first.page.lastChange).toEqual(first.version?.change)
+      const second = await ctx.archive.ingest(makeCapture(A, '2'), v2)
+      const { summary } = diffVersions(v1, v2)
+      expect(second.version?.change).toEqual({
+        charsAdded: summary.charsAdded,
+        charsRemoved: summary.charsRemoved,
+        paragraphsAdded: 1,
+        paragraphsRemoved: 0,
+        paragraphsChanged: 1,
+        paragraphsMoved: 0,
+        paragraphsUnchanged: 1,
+        metadata: ['title'],
+      })
+      expect(summary.charsAdded).toBeGreaterThan(0)
+      // An unchanged re-capture and a 304 leave the newest change as it was.
+      await ctx.archive.ingest(makeCapture(A, '2'), v2)
+      await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
+      const [page] = await ctx.archive.listPages({})
+      expect(page?.lastChange).toEqual(second.version?.change)
+      expect((await ctx.archive.getPage(A))?.lastChange).toEqual(second.version?.change)
+      const tl = await ctx.archive.timeline(A)
+      expect(tl?.versions.map((v) => v.change)).toEqual([first.version?.change, second.version?.change])
+      expect((await ctx.archive.getVersion(A, 2))?.change).toEqual(second.version?.change)
+      expect(
+        (await ctx.archive.ingest(makeCapture(B, '', { status: 304, body: null }), null)).page.lastChange,
+      ).toBeNull()
+    })
+
+    it('ingests a batch that mixes new and known pages with the same results as one by one', async () => {
+      await ctx.archive.ingest(makeCapture(A, '1'), makeArticle({ title: 'one', industries: ['ai'] }))
+      const C = 'https://news.example.com/sip/2026/c.html'
+      const rs = await ctx.archive.ingestMany([
+        { capture: makeCapture(B, 'b1', { source: 'feed' }), article: makeArticle({ title: 'b one' }) },
+        { capture: makeCapture(A, '1'), article: makeArticle({ title: 'one', industries: ['ai'] }) },
+        { capture: makeCapture(A, '2'), article: makeArticle({ title: 'two', industries: ['semiconductors'] }) },
+        { capture: makeCapture(B, '', { status: 304, body: null }), article: null },
+        { capture: makeCapture(C, 'c', { status: 503, body: null, error: 'busy' }), article: null },
+        { capture: makeCapture(A, '3'), article: makeArticle({ title: 'three', industries: ['ai'] }) },
+      ])
+      expect(
+        rs.map((r) => [r.isNewVersion, r.version?.number ?? null, r.page.captureCount, r.page.versionCount]),
+      ).toEqual([
+        [true, 1, 1, 1],
+        [false, 1, 2, 1],
+        [true, 2, 3, 2],
+        [false, 1, 2, 1],
+        [false, null, 1, 0],
+        [true, 3, 4, 3],
+      ])
+      expect(rs[2]?.version?.change.metadata).toEqual(['title', 'industries'])
+      expect(rs[5]?.page).toMatchObject({ title: 'three', industries: ['ai'], lastChange: rs[5]?.version?.change })
+      expect(rs[1]?.capture.versionId).toBe(rs[0]?.version ? (await ctx.archive.getVersion(A, 1))?.id : -1)
+      expect(await ctx.archive.getPage(A)).toEqual(rs[5]?.page)
+      expect((await ctx.archive.timeline(B))?.captures.map((c) => c.versionNumber)).toEqual([1, 1])
+      expect(await ctx.archive.countPages({ industry: 'semiconductors' })).toBe(0)
+      expect(await ctx.archive.countPages({ industry: 'ai' })).toBe(1)
+      for (const r of rs) expect(await ctx.archive.getCapture(r.capture.id)).toEqual(r.capture)
+      expect((await ctx.archive.verify()).issues).toEqual([])
+      expect(await ctx.archive.ingestMany([])).toEqual([])
+    })
+
     describe('full-text search', () => {
       const seed = async (): Promise<void> => {
         await ctx.archive.ingest(
@@ -374,6 +502,25 @@ export function describeBackend(name: string, opts: DescribeBackendOptions): voi
         const [hit] = await ctx.archive.search({ text: '創新中心' })
         expect(hit?.snippet).toContain('[创新中心]')
         expect(hit?.title).toBe('园区集成电路产业（更新）')
+      })
+
+      it.skipIf(opts.flags?.fullText === false)('finds one- and two-character terms anywhere in a text', async () => {
+        await seed()
+        // The last characters of a text, with no punctuation after them.
+        const C = 'https://news.example.com/sip/2026/c.html'
+        await ctx.archive.ingest(makeCapture(C, 'c'), makeArticle({ title: '快讯', paragraphs: ['园区企业研发芯片'] }))
+        const urls = async (text: string): Promise<string[]> =>
+          (await ctx.archive.search({ text })).map((h) => `${h.url}#${h.versionNumber}`)
+        expect(await urls('芯片')).toEqual([`${C}#1`])
+        expect(await urls('片')).toEqual([`${C}#1`])
+        expect(await urls('快讯')).toEqual([`${C}#1`])
+        expect(await urls('快')).toEqual([`${C}#1`])
+        expect(await urls('揭牌 签约')).toEqual([`${A}#2`])
+        expect(await urls('量子')).toEqual([])
+        expect(await urls('芯片 量子')).toEqual([])
+        expect(await urls('芯片 纳米技术')).toEqual([])
+        const [hit] = await ctx.archive.search({ text: '芯片' })
+        expect(hit?.snippet).toBe('快讯 园区企业研发[芯片]')
       })
     })
 

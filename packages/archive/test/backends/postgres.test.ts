@@ -11,6 +11,7 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createArchive, verifyArchive } from '../../src/archive.js'
 import { MissingDependencyError, postgresBackend } from '../../src/backends/postgres.js'
+import { versionChange } from '../../src/change.js'
 import { StorageError } from '../../src/errors.js'
 import { migratePostgres, POSTGRES_SCHEMA_VERSION } from '../../src/migrations/postgres.js'
 import type { ArchiveBackend } from '../../src/types.js'
@@ -87,6 +88,45 @@ describeBackend('postgres', {
       expect(back).toMatchObject({ isNewVersion: true, version: { number: 3, title: 'x' } })
       expect((await ctx.archive.search({ text: 'x' })).length).toBeGreaterThan(0)
       expect((await second.timeline(U))?.versions.map((v) => v.title)).toEqual(['x', 'y', 'x'])
+      // Its change is against "y", the version it follows, not "x", the one this backend had seen.
+      expect(back.version?.change.metadata).toEqual(['title'])
+      expect((await second.getPage(U))?.lastChange).toEqual(back.version?.change)
+      expect((await verifyArchive(ctx.archive)).issues).toEqual([])
+    })
+
+    it('keeps numbering and changes right with batches and single ingests from several pools at once', async () => {
+      const schema = `${run}_contract`
+      const archives = Array.from({ length: 3 }, () => {
+        const b = postgresBackend({ connectionString: url, schema, poolSize: 2 })
+        backends.push(b)
+        return createArchive({ backend: b })
+      })
+      const pages = ['https://news.example.com/p1', 'https://news.example.com/p2', 'https://news.example.com/p3']
+      await Promise.all(
+        archives.map(async (archive, w) => {
+          for (let round = 0; round < 4; round++) {
+            const items = pages.flatMap((u, i) => [
+              { capture: makeCapture(u, `same ${i}`), article: makeArticle({ title: `same ${i}` }) },
+              { capture: makeCapture(u, `w${w} r${round}`), article: makeArticle({ title: `w${w} r${round} ${i}` }) },
+            ])
+            if (w === 0) for (const it of items) await archive.ingest(it.capture, it.article)
+            else await archive.ingestMany(items)
+          }
+        }),
+      )
+      for (const u of pages) {
+        const tl = await ctx.archive.timeline(u)
+        expect(tl?.page.captureCount).toBe(24)
+        expect(tl?.versions.map((v) => v.number)).toEqual(
+          Array.from({ length: tl?.versions.length ?? 0 }, (_, i) => i + 1),
+        )
+        // Every version's change is against the version just before it.
+        tl?.versions.forEach((v, i) => {
+          const before = tl.versions[i - 1]
+          expect(v.change).toEqual(versionChange(before?.article ?? null, v.article))
+        })
+        expect(tl?.page.lastChange).toEqual(tl?.versions.at(-1)?.change)
+      }
       expect((await verifyArchive(ctx.archive)).issues).toEqual([])
     })
 
@@ -134,6 +174,29 @@ describe.skipIf(!url)('postgres backend: migrations and options', () => {
         `INSERT INTO "${schema}".pages (url, host, source, first_captured_at, last_captured_at) VALUES ($1, 'a.example', 'a.example', now(), now())`,
         ['https://a.example/old'],
       )
+      // A page with two versions, as version 1 stored them (no change column yet).
+      const v1 = makeArticle({ title: '旧版', paragraphs: ['第一段。'] })
+      const v2 = makeArticle({ title: '旧版', paragraphs: ['第一段。', '第二段。'] })
+      const S = `"${schema}"`
+      await pool.query(`BEGIN;
+        INSERT INTO ${S}.pages (id, url, host, source, first_captured_at, last_captured_at, capture_count, version_count,
+          latest_version_id, latest_number, latest_hash, latest_capture_id, title)
+        VALUES (100, 'https://a.example/two', 'a.example', 'a.example', now(), now(), 2, 2, 201, 2, 'h2', 302, '旧版');
+        INSERT INTO ${S}.versions (id, page_id, number, content_hash, capture_id, created_at, title, industries, article, search_text)
+        VALUES (200, 100, 1, 'h1', 301, now(), '旧版', '{}', '${JSON.stringify(v1)}', ''),
+               (201, 100, 2, 'h2', 302, now(), '旧版', '{}', '${JSON.stringify(v2)}', '');
+        INSERT INTO ${S}.captures (id, page_id, requested_url, method, outcome, status, headers, fetched_at, version_id)
+        VALUES (301, 100, 'https://a.example/two', 'http', 'ok', 200, '[]', now(), 200),
+               (302, 100, 'https://a.example/two', 'http', 'ok', 200, '[]', now(), 201);
+        COMMIT`)
+      const migrated = await pool.connect()
+      try {
+        expect(await migratePostgres(migrated, schema)).toBe(POSTGRES_SCHEMA_VERSION)
+      } finally {
+        migrated.release()
+      }
+      const { rows } = await pool.query(`SELECT change FROM ${S}.versions ORDER BY id`)
+      expect(rows.map((r) => r.change)).toEqual([versionChange(null, v1), versionChange(v1, v2)])
     } finally {
       await pool.end()
     }

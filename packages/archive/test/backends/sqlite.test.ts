@@ -5,8 +5,13 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createArchive } from '../../src/archive.js'
 import { SCHEMA_VERSION, sqliteBackend } from '../../src/backends/sqlite.js'
+import { MAX_CONTINUATIONS, SHORT_TERM_WINDOW } from '../../src/backends/sqlite-search.js'
+import { folderBlobStore } from '../../src/blobs.js'
+import { versionChange } from '../../src/change.js'
 import { StorageError } from '../../src/errors.js'
+import { sha256Hex } from '../../src/hash.js'
 import { migrateSqlite } from '../../src/migrations/sqlite.js'
+import type { IngestRecord } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
 import { describeBackend } from './contract.js'
 
@@ -88,6 +93,108 @@ describeBackend('sqlite', {
   },
 })
 
+describeBackend('sqlite, blobs in the database', {
+  create: () => sqliteBackend({ dir: tmp(), blobs: 'database' }),
+  extra: (ctx) => {
+    it('writes each body in the transaction of its capture, as a row, not a file', async () => {
+      expect(ctx.backend.flags.transactionalBodies).toBe(true)
+      const r = await ctx.archive.ingest(makeCapture('https://rows.example/a', 'row body'), makeArticle())
+      const hash = r.capture.bodyHash as string
+      expect(ctx.backend.blobs.knows?.(hash)).toBe(true)
+      expect(await ctx.backend.blobs.has(hash)).toBe(true)
+      expect(await ctx.archive.getBody(r.capture.id)).toEqual(
+        new TextEncoder().encode('<html><body>row body</body></html>'),
+      )
+      expect((await ctx.archive.stats()).blobs).toBe(1)
+    })
+  },
+})
+
+describe('sqlite backend: group commit and short search terms', () => {
+  it('commits concurrent ingests together, and a capture that fails rolls back alone', async () => {
+    const backend = sqliteBackend({ dir: tmp(), blobs: 'database' })
+    const archive = createArchive({ backend })
+    try {
+      // A record no archive would build (no URL): the database refuses it inside the shared transaction.
+      const bad = { page: { url: null, host: 'x', source: 'x' }, capture: {}, version: null } as unknown as IngestRecord
+      const results = await Promise.allSettled([
+        archive.ingest(makeCapture('https://group.example/1', 'one'), makeArticle({ title: 'one' })),
+        backend.ingest(bad),
+        archive.ingest(makeCapture('https://group.example/2', 'two'), makeArticle({ title: 'two' })),
+        archive.ingest(makeCapture('https://group.example/1', 'one b'), makeArticle({ title: 'one b' })),
+      ])
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value.version?.number : null))).toEqual([1, null, 1, 2])
+      expect(await archive.stats()).toMatchObject({ pages: 2, captures: 3, versions: 3, blobs: 3 })
+      expect((await archive.verify()).issues).toEqual([])
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('writes captures still queued when it is closed', async () => {
+    const dir = tmp()
+    const backend = sqliteBackend({ dir })
+    const archive = createArchive({ backend })
+    // Close as soon as the backend has the record (queued for the end of this turn of the event loop).
+    const ingest = backend.ingest
+    const queued = new Promise<void>((resolve) => {
+      backend.ingest = (record) => {
+        const result = ingest.call(backend, record)
+        resolve()
+        return result
+      }
+    })
+    const pending = archive.ingest(makeCapture('https://close.example/1', 'x'), makeArticle())
+    await queued
+    await archive.close()
+    expect((await pending).capture.id).toBeGreaterThan(0)
+    const again = createArchive({ backend: sqliteBackend({ dir }) })
+    expect((await again.stats()).captures).toBe(1)
+    await again.close()
+  })
+
+  it('finds short terms through the index beyond the newest versions, and answers absent ones at once', async () => {
+    const archive = createArchive({ backend: sqliteBackend({ dir: tmp() }) })
+    try {
+      const old = 'https://short.example/old'
+      // Rare words only in the oldest versions: the newest-first scan cannot find `limit` of them.
+      await archive.ingest(
+        makeCapture(old, 'o'),
+        makeArticle({ title: '旧闻', paragraphs: ['这里有稀有词汇量子，第零条。'] }),
+      )
+      await archive.ingest(
+        makeCapture('https://short.example/tail', 't'),
+        makeArticle({ title: '尾巴', paragraphs: ['最后一个字是鑫'] }),
+      )
+      const filler = Array.from({ length: SHORT_TERM_WINDOW + 50 }, (_, i) => ({
+        capture: { url: `https://short.example/f${i % 40}`, status: 200, fetchedAt: Date.UTC(2026, 5, 1) + i * 1000 },
+        // "条" followed by a different character each time: more distinct trigrams than the lookup takes.
+        article: makeArticle({
+          title: `新闻 ${i}`,
+          paragraphs: [`园区企业第${i}条${String.fromCodePoint(0x4e00 + i)}消息。`],
+        }),
+      }))
+      await archive.ingestMany(filler)
+      const urls = async (text: string, limit = 20): Promise<string[]> =>
+        (await archive.search({ text, limit })).map((h) => h.url)
+      expect(await urls('量子')).toEqual([old])
+      expect(await urls('鑫')).toEqual(['https://short.example/tail'])
+      expect(await urls('稀有 旧闻')).toEqual([old])
+      expect(await urls('量子 园区')).toEqual([])
+      expect(await urls('光刻')).toEqual([])
+      // A common word: the newest versions hold enough hits.
+      expect(await urls('园区', 5)).toHaveLength(5)
+      // "条" starts more distinct trigrams than the index lookup takes: scanned for, next to the lookup of 量子.
+      expect(MAX_CONTINUATIONS).toBeLessThan(SHORT_TERM_WINDOW)
+      expect(await urls('条 量子')).toEqual([old])
+      expect(await urls('条', 3)).toHaveLength(3)
+    } finally {
+      await archive.close()
+    }
+  }, 60_000)
+})
+
 describe('sqlite backend: files, schema and options', () => {
   it('keeps its data across close and reopen', async () => {
     const dir = tmp()
@@ -125,11 +232,50 @@ describe('sqlite backend: files, schema and options', () => {
     const check = new Database(file, { readonly: true })
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     check.close()
-    expect((await archive.timeline('https://old.example/a'))?.captures).toHaveLength(2)
+    const tl = await archive.timeline('https://old.example/a')
+    expect(tl?.captures).toHaveLength(2)
+    // Computed by the migration: version 1, all of its body added.
+    expect(tl?.versions[0]?.change).toEqual(versionChange(null, article))
+    expect(tl?.page.lastChange).toEqual(versionChange(null, article))
     expect((await archive.search({ text: '集成电路' })).map((h) => h.url)).toEqual(['https://old.example/a'])
+    // The last two characters of the migrated text are found as a short term.
+    expect((await archive.search({ text: '企業' })).map((h) => h.url)).toEqual(['https://old.example/a'])
     expect(await archive.countPages({ industry: 'semiconductors' })).toBe(1)
     expect((await archive.verify()).issues).toEqual([])
     await archive.close()
+  })
+
+  it('migrates an archive written with schema 2 and reads its folder blobs after switching to the database', async () => {
+    const dir = tmp()
+    const db = new Database(join(dir, 'archive.sqlite'))
+    expect(migrateSqlite(db, 2)).toBe(2)
+    db.close()
+    // Written as schema 2 would have: the body in the folder store.
+    const body = new TextEncoder().encode('<html>old body</html>')
+    const hash = sha256Hex(body)
+    await folderBlobStore({ dir: join(dir, 'blobs') }).put(hash, body)
+    const one = new Database(join(dir, 'archive.sqlite'))
+    one.exec(`INSERT INTO pages (id, url, host, source, first_captured_at, last_captured_at, capture_count)
+      VALUES (1, 'https://old.example/b', 'old.example', 'old', 1000, 1000, 1);
+      INSERT INTO captures (id, page_id, requested_url, method, outcome, status, headers, fetched_at, body_hash, body_size)
+      VALUES (1, 1, 'https://old.example/b', 'http', 'ok', 200, '[]', 1000, '${hash}', ${body.byteLength})`)
+    one.close()
+    const archive = createArchive({ backend: sqliteBackend({ dir, blobs: 'database' }) })
+    try {
+      expect(await archive.getBody(1)).toEqual(body)
+      const r = await archive.ingest(makeCapture('https://old.example/c', 'new body'), makeArticle())
+      expect(await archive.getBody(r.capture.id)).toEqual(
+        new TextEncoder().encode('<html><body>new body</body></html>'),
+      )
+      const report = await archive.verify()
+      expect(report).toMatchObject({ ok: true, blobsChecked: 2, blobsUnreferenced: 0 })
+    } finally {
+      await archive.close()
+    }
+    // And back to the folder: the body written to the database is still found.
+    const back = createArchive({ backend: sqliteBackend({ dir }) })
+    expect((await back.verify()).issues).toEqual([])
+    await back.close()
   })
 
   it('refuses a file written by a newer schema', () => {
@@ -149,5 +295,7 @@ describe('sqlite backend: files, schema and options', () => {
   it('checks its options', () => {
     expect(() => sqliteBackend({ dir: tmp(), busyTimeoutMs: -1 })).toThrow('Expected `busyTimeoutMs`')
     expect(() => sqliteBackend({ dir: tmp(), synchronous: 'off' as 'full' })).toThrow('Expected `synchronous`')
+    expect(() => sqliteBackend({ dir: tmp(), blobs: 'cloud' as 'folder' })).toThrow('Expected `blobs`')
+    expect(() => sqliteBackend({ dir: tmp(), blobQuality: 12 })).toThrow('Expected `blobQuality`')
   })
 })

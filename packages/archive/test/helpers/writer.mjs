@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url'
 
 const job = JSON.parse(process.argv[2])
 const { createArchive, sqliteBackend } = await import(pathToFileURL(join(job.dist, 'index.js')).href)
-const archive = createArchive({ backend: sqliteBackend({ dir: job.dir, busyTimeoutMs: 60_000 }) })
+const archive = createArchive({
+  backend: sqliteBackend({ dir: job.dir, busyTimeoutMs: 60_000, blobs: job.blobs ?? 'folder' }),
+})
 process.stdout.write('ready\n')
 
 const article = (title, text) => ({
@@ -56,8 +58,9 @@ if (job.mode === 'shared-unique') {
   await archive.close()
   process.stdout.write(`done ${n}\n`)
 } else {
-  // Write until killed: mostly new bodies (blob writes) and new versions, some repeats, some 304s.
-  for (;;) {
+  // Write until killed: mostly new bodies (blob writes) and new versions, some repeats, some 304s. Three
+  // captures in flight at a time, as a crawler has, so kills also land inside group commits.
+  const one = async () => {
     const p = Math.floor(Math.random() * job.pages)
     const url = `https://kill.example.com/p${p}`
     const r = Math.random()
@@ -74,4 +77,5 @@ if (job.mode === 'shared-unique') {
       )
     }
   }
+  for (;;) await Promise.all([one(), one(), one()])
 }
