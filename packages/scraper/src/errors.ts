@@ -155,21 +155,30 @@ export class HttpStatusError extends ScraperError {
   }
 }
 
-/** robots.txt disallows the URL for our user agent (or robots.txt is unreachable). Not retryable now. */
+/**
+ * robots.txt disallows the URL for our user agent (or robots.txt is unreachable). Not retryable now.
+ *
+ * `kind` is `robots` for a Disallow rule: a final answer. When robots.txt is unreachable, `kind` is that of
+ * the failure given as `cause` (`timeout`, `network`, `http-5xx`): the host is down rather than closed to us,
+ * so callers record it as that failure and try again later instead of dropping the URL for good.
+ */
 export class RobotsDisallowedError extends ScraperError {
   override readonly code = 'SCRAPER_ROBOTS_DISALLOWED'
-  override readonly kind = 'robots'
+  override readonly kind: ErrorKind
   constructor(
     url: string,
     readonly userAgent: string,
     /** `rule`: a Disallow line matched; `unreachable`: robots.txt answered 5xx or not at all. */
     readonly reason: 'rule' | 'unreachable' = 'rule',
+    /** `cause`: for `unreachable`, the error of the robots.txt fetch. */
+    options?: ErrorOptions,
   ) {
-    super(
-      `robots.txt disallows ${url} for ${userAgent}${reason === 'unreachable' ? ' (robots.txt unreachable)' : ''}`,
-      url,
-    )
+    const cause = options?.cause
+    const why =
+      reason === 'unreachable' ? ` (robots.txt unreachable${cause instanceof Error ? `: ${cause.message}` : ''})` : ''
+    super(`robots.txt disallows ${url} for ${userAgent}${why}`, url, options)
     this.name = 'RobotsDisallowedError'
+    this.kind = reason === 'unreachable' && cause instanceof ScraperError ? cause.kind : 'robots'
   }
 }
 

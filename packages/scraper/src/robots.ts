@@ -6,7 +6,7 @@
  */
 import robotsParserModule from 'robots-parser'
 import { z } from 'zod'
-import { parseOptions, RobotsDisallowedError, ScraperError } from './errors.js'
+import { FetchTimeoutError, parseOptions, RobotsDisallowedError, ScraperError } from './errors.js'
 import { createFetcher, type Fetcher } from './fetcher.js'
 
 // robots-parser is CommonJS (`module.exports = fn`) but its .d.ts declares an ES default export, so under
@@ -25,6 +25,8 @@ export interface RobotsEntry {
   expiresAt: number
   /** Parsed rules, for `ok` entries. */
   robot: Robot | null
+  /** For `unreachable` entries: why (a `FetchTimeoutError`, `ServerError`, `NetworkError`...). @default undefined */
+  error?: unknown
 }
 
 /** The parts of robots-parser's `Robot` this module uses. */
@@ -140,6 +142,11 @@ export function createRobots(options: RobotsOptions = {}): RobotsCache {
         fetchedAt,
         expiresAt: fetchedAt + unreachableTtlMs,
         robot: null,
+        // Our own time limit aborts the fetch with a DOMException; callers want a typed timeout.
+        error:
+          error instanceof ScraperError
+            ? error
+            : new FetchTimeoutError(robotsUrl, 'total', timeoutMs, { cause: error }),
       }
     }
   }
@@ -174,8 +181,10 @@ export function createRobots(options: RobotsOptions = {}): RobotsCache {
     isAllowed: async (url) => (await check(url)).allowed,
     async assertAllowed(url) {
       const { allowed, entry } = await check(url)
-      if (!allowed)
-        throw new RobotsDisallowedError(url, userAgent, entry.status === 'unreachable' ? 'unreachable' : 'rule')
+      if (!allowed && entry.status === 'unreachable') {
+        throw new RobotsDisallowedError(url, userAgent, 'unreachable', { cause: entry.error })
+      }
+      if (!allowed) throw new RobotsDisallowedError(url, userAgent, 'rule')
     },
     async crawlDelay(url) {
       const entry = await get(url)

@@ -78,13 +78,15 @@ describe('parseFeed', () => {
         url: 'https://news.example.com/2024/03/07/a.html',
         title: '园区"一区两中心"向"高能级"迈进!',
         publishedAt: '2024-03-07T02:30:00.000Z',
+        updatedAt: '2024-03-07T02:30:00.000Z',
       },
       {
         url: 'https://news.example.com/2024/03/08/b.html',
         title: '纳米技术 & 人工智能',
         publishedAt: '2024-03-08T01:00:00.000Z',
+        updatedAt: '2024-03-08T01:00:00.000Z',
       },
-      { url: 'https://news.example.com/2024/03/09/c.html', title: 'guid only', publishedAt: null },
+      { url: 'https://news.example.com/2024/03/09/c.html', title: 'guid only', publishedAt: null, updatedAt: null },
     ])
   })
 
@@ -97,8 +99,34 @@ describe('parseFeed', () => {
         url: 'https://blog.example.org/posts/1',
         title: '第三代半导体 <b>news</b>',
         publishedAt: '2024-09-27T00:00:00.000Z',
+        // <updated> says when the entry last changed, <published> when it first appeared.
+        updatedAt: '2024-09-28T08:00:00.000Z',
       },
-      { url: 'https://blog.example.org/posts/2', title: 'Second', publishedAt: '2024-09-28T16:00:00.000Z' },
+      {
+        url: 'https://blog.example.org/posts/2',
+        title: 'Second',
+        publishedAt: '2024-09-28T16:00:00.000Z',
+        updatedAt: '2024-09-28T16:00:00.000Z',
+      },
+    ])
+  })
+
+  it('takes an RSS item’s atom:updated or dcterms:modified as its update time, else its date', () => {
+    const feed = parseFeed(
+      `<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"
+        xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>t</title>
+        <item><link>/1</link><pubDate>Thu, 07 Mar 2024 10:30:00 +0800</pubDate>
+          <atom:updated>2024-03-09T00:00:00Z</atom:updated></item>
+        <item><link>/2</link><pubDate>Thu, 07 Mar 2024 10:30:00 +0800</pubDate>
+          <dcterms:modified>2024-03-10T00:00:00Z</dcterms:modified></item>
+        <item><link>/3</link></item>
+      </channel></rss>`,
+      { url: 'https://news.example.com/rss.xml' },
+    )
+    expect(feed.items.map((i) => [i.publishedAt, i.updatedAt])).toEqual([
+      ['2024-03-07T02:30:00.000Z', '2024-03-09T00:00:00.000Z'],
+      ['2024-03-07T02:30:00.000Z', '2024-03-10T00:00:00.000Z'],
+      [null, null],
     ])
   })
 

@@ -54,6 +54,7 @@ describe('createRobots', () => {
     expect(await robots.crawlDelay(u('/'))).toBe(500)
     expect(await robots.sitemaps(u('/'))).toEqual(['http://example.test/sitemap.xml'])
     await expect(robots.assertAllowed(u('/no-parkwatch/a'))).rejects.toBeInstanceOf(RobotsDisallowedError)
+    await expect(robots.assertAllowed(u('/no-parkwatch/a'))).rejects.toMatchObject({ reason: 'rule', kind: 'robots' })
     expect(server.hits('/robots.txt')).toBe(1)
   })
 
@@ -83,7 +84,8 @@ describe('createRobots', () => {
     fetcher = createFetcher()
     const robots = createRobots({ fetcher, unreachableTtlMs: 60_000, now: () => clock })
     const error = await robots.assertAllowed(`${server.url}/a`).catch((e: unknown) => e)
-    expect(error).toMatchObject({ reason: 'unreachable' })
+    // The host is down, not closed: the error carries the 5xx's kind so callers retry later.
+    expect(error).toMatchObject({ reason: 'unreachable', kind: 'http-5xx', cause: { status: 503 } })
     clock += 30_000
     expect(await robots.isAllowed(`${server.url}/a`)).toBe(false)
     expect(server.hits('/robots.txt')).toBe(1)
@@ -115,6 +117,9 @@ describe('createRobots', () => {
     const robots = createRobots({ fetcher, timeoutMs: 300 })
     expect(await robots.isAllowed(`${hanging.url}/a`)).toBe(false)
     expect((await robots.get(hanging.url)).status).toBe('unreachable')
+    const error = await robots.assertAllowed(`${hanging.url}/a`).catch((e: unknown) => e)
+    expect(error).toMatchObject({ reason: 'unreachable', kind: 'timeout', code: 'SCRAPER_ROBOTS_DISALLOWED' })
+    expect((error as Error).message).toMatch(/robots\.txt unreachable: .*timeout after 300 ms/)
     expect(await robots.isAllowed(`${goneUrl}/a`)).toBe(false)
   })
 

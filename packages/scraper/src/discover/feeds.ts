@@ -13,6 +13,11 @@ export interface FeedItem {
   title: string | null
   /** ISO-8601 UTC, or null when the item has no usable date. */
   publishedAt: string | null
+  /**
+   * When the feed says the item last changed, ISO-8601 UTC, or null: Atom `<updated>`, RSS `atom:updated`
+   * or `dcterms:modified`, else the item's own date (a republished RSS item gets a new `pubDate`).
+   */
+  updatedAt: string | null
 }
 
 /** A parsed feed. */
@@ -58,6 +63,7 @@ export function parseFeed(input: Uint8Array | string, options: ParseFeedOptions)
         href: linkText(item.link) ?? guidUrl,
         title: textOf(item.title),
         date: textOf(item.pubDate) ?? textOf(item.date) ?? textOf(item.updated),
+        updated: textOf(item.updated) ?? textOf(item.modified) ?? textOf(item.pubDate) ?? textOf(item.date),
       }
     })
     return finish('rss', textOf(channel?.title), items, options.url)
@@ -70,6 +76,7 @@ export function parseFeed(input: Uint8Array | string, options: ParseFeedOptions)
         href: atomLink(entry.link) ?? textOf(entry.id),
         title: textOf(entry.title),
         date: textOf(entry.published) ?? textOf(entry.updated) ?? textOf(entry.issued),
+        updated: textOf(entry.updated) ?? textOf(entry.modified) ?? textOf(entry.published) ?? textOf(entry.issued),
       }
     })
     return finish('atom', textOf(feed.title), items, options.url)
@@ -83,6 +90,7 @@ export function parseFeed(input: Uint8Array | string, options: ParseFeedOptions)
         href: textOf(item.link) ?? (typeof item['@_about'] === 'string' ? item['@_about'] : null),
         title: textOf(item.title),
         date: textOf(item.date) ?? textOf(item.pubDate),
+        updated: textOf(item.modified) ?? textOf(item.date) ?? textOf(item.pubDate),
       }
     })
     return finish('rdf', textOf(channel?.title), items, options.url)
@@ -107,7 +115,7 @@ const parser = new XMLParser({
   isArray: (name) => ARRAY_TAGS.has(name),
 })
 
-type RawItem = { href: string | null; title: string | null; date: string | null }
+type RawItem = { href: string | null; title: string | null; date: string | null; updated: string | null }
 
 function finish(format: Feed['format'], title: string | null, raw: RawItem[], base: string): Feed {
   const seen = new Set<string>()
@@ -116,7 +124,12 @@ function finish(format: Feed['format'], title: string | null, raw: RawItem[], ba
     const url = absolute(item.href, base)
     if (!url || seen.has(url)) continue
     seen.add(url)
-    items.push({ url, title: item.title, publishedAt: normalizeDate(item.date) })
+    items.push({
+      url,
+      title: item.title,
+      publishedAt: normalizeDate(item.date),
+      updatedAt: normalizeDate(item.updated),
+    })
   }
   return { format, title, items }
 }
