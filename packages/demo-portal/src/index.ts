@@ -24,6 +24,7 @@ export type {
   ExpectedArticle,
   HostInfo,
   PortalId,
+  PortalRequest,
   Topic,
 } from './types.js'
 export { MAX_REVISION, PORTAL_IDS } from './types.js'

@@ -30,6 +30,7 @@ import {
   MAX_REVISION,
   PORTAL_IDS,
   type PortalId,
+  type PortalRequest,
 } from './types.js'
 
 /** Delay of the slow host when `slowMs` is not given. */
@@ -65,10 +66,15 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
   // Routers read `state`, filled in once the ports (and so the absolute URLs) are known.
   let state: State | null = null
   const servers: HostServer[] = []
+  const requests: PortalRequest[] = []
   try {
     for (const [i, id] of PORTAL_IDS.entries()) {
       const router: Router = (path) => (state ? route(state, id, path) : unavailable())
-      const quirks = { delayMs: id === 'twmirror' ? slowMs : 0, rateLimitFirst: id === 'xjnnet' }
+      const quirks = {
+        delayMs: id === 'twmirror' ? slowMs : 0,
+        rateLimitFirst: id === 'xjnnet',
+        onRequest: (method: string, path: string, at: number) => requests.push({ portal: id, method, path, at }),
+      }
       servers.push(await startHost(router, quirks, portBase === 0 ? 0 : portBase + i))
     }
   } catch (error) {
@@ -145,6 +151,7 @@ export async function startDemoPortal(options: DemoPortalOptions = {}): Promise<
       return revision
     },
     expected,
+    requests,
     advance,
     sourcesYaml: () => renderSourcesYaml(bases),
     close: async () => {

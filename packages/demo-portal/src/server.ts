@@ -30,6 +30,8 @@ export interface Quirks {
   delayMs?: number
   /** Answer `429` with `Retry-After: 1` to the first request of each URL (robots.txt excepted). @default false */
   rateLimitFirst?: boolean
+  /** Called for every request as it arrives (path with query, method, epoch ms). @default undefined */
+  onRequest?: (method: string, path: string, at: number) => void
 }
 
 /** A listening host. */
@@ -43,6 +45,7 @@ export interface HostServer {
 export async function startHost(router: Router, quirks: Quirks, port: number): Promise<HostServer> {
   const seen = new Set<string>()
   const server = createServer((req, res) => {
+    quirks.onRequest?.(req.method ?? 'GET', req.url ?? '/', Date.now())
     const handle = (): void => {
       const url = req.url ?? '/'
       const path = url.split('?')[0] ?? '/'

@@ -106,6 +106,16 @@ export interface DemoExpected {
   crawlDelayHost: string
 }
 
+/** One request received by a portal host. */
+export interface PortalRequest {
+  portal: PortalId
+  method: string
+  /** Path with query, as sent. */
+  path: string
+  /** Arrival time, epoch ms. */
+  at: number
+}
+
 /** A running demo portal. */
 export interface DemoPortal {
   /** The five portal hosts, in `PORTAL_IDS` order. */
@@ -116,6 +126,8 @@ export interface DemoPortal {
   readonly revision: number
   /** Ground truth for tests. */
   expected: DemoExpected
+  /** Every request the portal hosts received, in arrival order (tests count fetches and measure spacing). */
+  readonly requests: readonly PortalRequest[]
   /** Move every editable article one revision forward (no-op at MAX_REVISION); returns the new revision. */
   advance(): number
   /** A sources file (the scraper's schema) pointing at this portal's ports. */

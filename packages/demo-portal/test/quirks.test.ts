@@ -23,6 +23,17 @@ describe('quirks', () => {
     expect((await get(`${portal.expected.rateLimitedHost}/robots.txt`)).status).toBe(200)
   })
 
+  it('logs every request with its host, path and arrival time', async () => {
+    const a = article(portal, 'xjnnet-nano')
+    const before = portal.requests.length
+    const t0 = Date.now()
+    await get(`${a.url}?probe=1`)
+    const logged = portal.requests.slice(before)
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatchObject({ portal: 'xjnnet', method: 'GET', path: `${new URL(a.url).pathname}?probe=1` })
+    expect(logged[0]?.at).toBeGreaterThanOrEqual(t0)
+  })
+
   it('redirects the old URL with a 301 to the new one', async () => {
     const [redirect] = portal.expected.redirects
     if (!redirect) throw new Error('no redirect')
