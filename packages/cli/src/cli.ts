@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
 import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
+import { commandQueue, commandScheduleQueue, commandWorker } from './commands-distributed.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
 /** Help text per command (`null` key: the top level). */
@@ -23,6 +24,11 @@ Commands:
   archive verify            check every reference and blob of the archive
   demo                      scrape the local demo portal over several edited revisions
   view                      browse the archive in a web browser (read-only viewer)
+
+Scaling out (BullMQ on Redis, archive in PostgreSQL):
+  schedule --redis URL      store the sources and their cron schedules in Redis
+  worker --redis URL        take fetch jobs, archive them; run as many as you like
+  queue [retry]             jobs by state, schedulers, dead letters; retry dead letters
 
 Run \`parkwatch <command> --help\` for its options.
 `,
@@ -41,11 +47,45 @@ Options:
   -h, --help          this help
 `,
   schedule: `Usage: parkwatch schedule --sources FILE [options]
+       parkwatch schedule --redis URL --sources FILE [--now] [--site ID] [--prefix P]
 
-Daemon: runs each site's pass on its \`schedule:\` cron expression. SIGINT/SIGTERM stop it gracefully:
-ingests in flight finish, fetches in flight go back to the frontier.
-
+Without --redis: a daemon that runs each site's pass on its \`schedule:\` cron expression. SIGINT/SIGTERM
+stop it gracefully: ingests in flight finish, fetches in flight go back to the frontier.
 Options: the same as \`parkwatch run\`.
+
+With --redis: stores the sources file in Redis and makes one BullMQ job scheduler per site with a
+\`schedule:\` (removing those of sites no longer scheduled), then exits; \`parkwatch worker\` processes run
+the discoveries and visits.
+  --redis URL     redis://… (default $PARKWATCH_REDIS_URL)
+  --now           also discover now: every site, or the --site ones
+  --site ID       with --now: only this site (repeatable)
+  --prefix P      queue key prefix (default $PARKWATCH_QUEUE_PREFIX or parkwatch)
+`,
+  worker: `Usage: parkwatch worker --redis URL [--archive postgres://… | --data DIR] [options]
+
+Takes visit and discovery jobs from the queue, fetches (robots.txt, per-host limits held across all
+workers in Redis, retries), extracts and archives; plans each URL's next visit as a delayed job. Runs
+until SIGINT/SIGTERM: the first lets jobs in flight finish, a second aborts them (back to the queue).
+
+Options:
+  --redis URL         redis://… (default $PARKWATCH_REDIS_URL)
+  --archive URL       postgres://… archive (default $PARKWATCH_ARCHIVE_URL, else the SQLite one in --data)
+  --pg-schema NAME    PostgreSQL schema of the archive (default $PARKWATCH_PG_SCHEMA or parkwatch)
+  --data DIR          SQLite archive folder, for workers on one machine (default ./data)
+  --sources FILE      use this file instead of the one stored by \`schedule --redis\`
+  --jobs N            jobs in flight in this worker (default 8)
+  --lock-ms N         job lock; a dead worker's jobs move to others after about this long (default 30000)
+  --prefix P          queue key prefix (default $PARKWATCH_QUEUE_PREFIX or parkwatch)
+  --user-agent UA     User-Agent header
+  --no-host-limits    no per-host rate limits (benchmarks against your own servers only)
+  --no-browser        never start chromium
+  -h, --help          this help
+`,
+  queue: `Usage: parkwatch queue [--redis URL] [--prefix P] [--limit N] [--json]
+       parkwatch queue retry [JOB_ID…] [--redis URL] [--prefix P]
+
+Shows jobs by state, the job schedulers and the dead letters (jobs that failed every attempt, with the
+reason). \`queue retry\` moves the given dead letters (or all of them) back to the queue.
 `,
   archive: `Usage: parkwatch archive verify [--data DIR | --archive URL]
 
@@ -95,9 +135,22 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
     switch (command) {
       case 'run':
       case 'schedule': {
-        const v = parse(command, rest, RUN_OPTIONS)
+        const v = parse(command, rest, command === 'schedule' ? SCHEDULE_OPTIONS : RUN_OPTIONS)
         if (v === 'help') return help(io, command)
         if (typeof v.sources !== 'string') throw new UsageError('missing --sources FILE', command)
+        if (command === 'schedule' && (typeof v.redis === 'string' || v.now === true)) {
+          return await commandScheduleQueue(
+            {
+              sources: v.sources,
+              ...queueOpts(v),
+              ...(v.now ? { now: Array.isArray(v.site) ? (v.site as string[]) : [] } : {}),
+            },
+            io,
+          )
+        }
+        if (v.now !== undefined || v.prefix !== undefined) {
+          throw new UsageError('--now and --prefix need --redis', command)
+        }
         const opts = {
           sources: v.sources,
           ...common(v, command),
@@ -143,6 +196,38 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
           io,
         )
       }
+      case 'worker': {
+        const v = parse('worker', rest, WORKER_OPTIONS)
+        if (v === 'help') return help(io, 'worker')
+        return await commandWorker(
+          {
+            ...queueOpts(v),
+            ...common(v, 'worker'),
+            ...(typeof v['pg-schema'] === 'string' ? { pgSchema: v['pg-schema'] } : {}),
+            ...(typeof v.sources === 'string' ? { sources: v.sources } : {}),
+            ...(typeof v['user-agent'] === 'string' ? { userAgent: v['user-agent'] } : {}),
+            ...(v.jobs !== undefined ? { jobs: int(v.jobs, '--jobs', 'worker') } : {}),
+            ...(v['lock-ms'] !== undefined ? { lockMs: int(v['lock-ms'], '--lock-ms', 'worker', 1000) } : {}),
+            ...(v['no-host-limits'] ? { politeness: false } : {}),
+          },
+          io,
+        )
+      }
+      case 'queue': {
+        const retry = rest[0] === 'retry'
+        const v = parse('queue', retry ? rest.slice(1) : rest, QUEUE_OPTIONS, retry)
+        if (v === 'help') return help(io, 'queue')
+        return await commandQueue(
+          {
+            ...queueOpts(v),
+            action: retry ? 'retry' : 'status',
+            ids: positionals(v),
+            ...(v.limit !== undefined ? { limit: int(v.limit, '--limit', 'queue', 0) } : {}),
+            ...(v.json ? { json: true } : {}),
+          },
+          io,
+        )
+      }
       default:
         throw new UsageError(`unknown command \`${command}\``)
     }
@@ -176,6 +261,25 @@ const RUN_OPTIONS: OptionSpec = {
   'user-agent': { type: 'string' },
   'no-browser': { type: 'boolean' },
 }
+const QUEUE_BASE: OptionSpec = {
+  redis: { type: 'string' },
+  prefix: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+}
+const SCHEDULE_OPTIONS: OptionSpec = { ...RUN_OPTIONS, ...QUEUE_BASE, now: { type: 'boolean' } }
+const WORKER_OPTIONS: OptionSpec = {
+  ...STORE_OPTIONS,
+  ...QUEUE_BASE,
+  'pg-schema': { type: 'string' },
+  sources: { type: 'string' },
+  jobs: { type: 'string' },
+  'lock-ms': { type: 'string' },
+  'user-agent': { type: 'string' },
+  'no-host-limits': { type: 'boolean' },
+  'no-browser': { type: 'boolean' },
+}
+const QUEUE_OPTIONS: OptionSpec = { ...QUEUE_BASE, limit: { type: 'string' }, json: { type: 'boolean' } }
+
 const DEMO_OPTIONS: OptionSpec = {
   data: { type: 'string' },
   passes: { type: 'string' },
@@ -191,22 +295,44 @@ const VIEW_OPTIONS: OptionSpec = {
   token: { type: 'string' },
 }
 
-function parse(command: string, args: string[], options: OptionSpec): Values | 'help' {
+function parse(command: string, args: string[], options: OptionSpec, allowPositionals = false): Values | 'help' {
   let values: Values
+  let rest: string[]
   try {
-    ;({ values } = parseArgs({ args, options, allowPositionals: false, strict: true }) as { values: Values })
+    ;({ values, positionals: rest } = parseArgs({ args, options, allowPositionals, strict: true }) as {
+      values: Values
+      positionals: string[]
+    })
   } catch (cause) {
     // parseArgs' messages are clear ("Unknown option '--x'"); keep them, add the usage.
     throw new UsageError((cause as Error).message, command, { cause })
   }
-  return values.help ? 'help' : values
+  return values.help ? 'help' : { ...values, [POSITIONALS]: rest }
+}
+
+/** Where `parse` keeps positional arguments (a key no option can have). */
+const POSITIONALS = '\0positionals'
+
+function positionals(v: Values): string[] {
+  const p = v[POSITIONALS]
+  return Array.isArray(p) ? (p as string[]) : []
+}
+
+function queueOpts(v: Values): { redis?: string; prefix?: string } {
+  return {
+    ...(typeof v.redis === 'string' ? { redis: v.redis } : {}),
+    ...(typeof v.prefix === 'string' ? { prefix: v.prefix } : {}),
+  }
 }
 
 function common(v: Values, command: string): { data?: string; archive?: string; browser?: boolean } {
   if (v.data === '' || v.archive === '') throw new UsageError('empty --data or --archive', command)
+  // PARKWATCH_ARCHIVE_URL (deployments) picks the PostgreSQL archive unless --data or --archive says otherwise.
+  const archive =
+    typeof v.archive === 'string' ? v.archive : v.data ? undefined : process.env.PARKWATCH_ARCHIVE_URL || undefined
   return {
     ...(typeof v.data === 'string' ? { data: v.data } : {}),
-    ...(typeof v.archive === 'string' ? { archive: v.archive } : {}),
+    ...(archive ? { archive } : {}),
     ...(v['no-browser'] ? { browser: false } : {}),
   }
 }

@@ -23,6 +23,27 @@ export interface CommandIo {
   err: ReportStream
 }
 
+/**
+ * The archive of `--archive postgres://…` (in `pgSchema`, else PARKWATCH_PG_SCHEMA, else `parkwatch`) or the
+ * SQLite one in `--data`: what every command opens.
+ *
+ * @throws {UsageError} when `archive` is not a postgres:// URL.
+ */
+export function openArchive(
+  options: { data?: string; archive?: string; pgSchema?: string },
+  command?: string,
+): Archive {
+  const pg = options.archive
+  if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
+    throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``, command)
+  }
+  const schema = options.pgSchema ?? process.env.PARKWATCH_PG_SCHEMA
+  const backend = pg
+    ? postgresBackend({ connectionString: pg, ...(schema ? { schema } : {}) })
+    : sqliteBackend({ dir: resolve(options.data ?? './data') })
+  return createArchive({ backend })
+}
+
 /** Storage options shared by the commands. */
 export interface StoreOptions {
   /** Folder of the embedded archive (and of the frontier). @default './data' */
@@ -45,11 +66,7 @@ export interface Stores {
 export function openStores(options: StoreOptions): Stores {
   const dir = resolve(options.data ?? './data')
   const pg = options.archive
-  if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
-    throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``)
-  }
-  const backend = pg ? postgresBackend({ connectionString: pg }) : sqliteBackend({ dir })
-  const archive = createArchive({ backend })
+  const archive = openArchive(options)
   const frontier = openFrontier({ file: join(dir, pg ? 'frontier.sqlite' : 'archive.sqlite') })
   return {
     archive,
@@ -286,11 +303,7 @@ export async function commandView(options: ViewCommandOptions, io: CommandIo): P
   if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
     throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'view')
   }
-  const pg = options.archive
-  if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
-    throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``, 'view')
-  }
-  const archive = createArchive({ backend: pg ? postgresBackend({ connectionString: pg }) : sqliteBackend({ dir }) })
+  const archive = openArchive(options, 'view')
   try {
     const { startViewer } = (await import(VIEWER_MODULE).catch((cause: unknown) => {
       if ((cause as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw cause

@@ -18,6 +18,11 @@ export interface Discovered {
   url: string
   /** Publication time the feed or sitemap gave (epoch ms), or null. */
   publishedAt: number | null
+  /**
+   * When the entry point says the article last changed (epoch ms), or null: Atom `<updated>`, an RSS item's
+   * `atom:updated` or date, sitemap `<lastmod>`. Newer than the last visit, it pulls the next visit forward.
+   */
+  updatedAt: number | null
   /** Headline from the feed, sitemap or anchor text, or null. */
   title: string | null
   /** The entry point it came from. */
@@ -47,11 +52,16 @@ export async function discoverSite(
   options: { signal?: AbortSignal } = {},
 ): Promise<SiteDiscovery> {
   const out: SiteDiscovery = { site: site.id, found: [], errors: [] }
-  const seen = new Set<string>()
+  const seen = new Map<string, Discovered>()
   const add = (d: Discovered): void => {
-    if (seen.has(d.url)) return
-    seen.add(d.url)
-    out.found.push(d)
+    const prev = seen.get(d.url)
+    if (!prev) {
+      seen.set(d.url, d)
+      out.found.push(d)
+    } else if (d.updatedAt !== null && (prev.updatedAt === null || d.updatedAt > prev.updatedAt)) {
+      // Listed by a feed and a sitemap: the newest update date counts.
+      prev.updatedAt = d.updatedAt
+    }
   }
   const fail = (url: string, error: unknown): void => {
     out.errors.push({ url, kind: errorKind(error), message: error instanceof Error ? error.message : String(error) })
@@ -69,13 +79,25 @@ export async function discoverSite(
         const doc = await load(entry.url)
         const feed = parseFeed(doc.body, { url: doc.finalUrl, contentType: doc.contentType, charset: site.charset })
         for (const item of feed.items) {
-          add({ url: item.url, publishedAt: toMs(item.publishedAt), title: item.title, foundOn: entry.url })
+          add({
+            url: item.url,
+            publishedAt: toMs(item.publishedAt),
+            updatedAt: toMs(item.updatedAt),
+            title: item.title,
+            foundOn: entry.url,
+          })
         }
       } else if (entry.type === 'sitemap') {
         const map = await expandSitemap(entry.url, { load, maxSitemaps: entry.maxSitemaps, charset: site.charset })
         for (const e of map.errors) fail(e.url, e.error)
         for (const page of map.pages) {
-          add({ url: page.url, publishedAt: toMs(page.publishedAt), title: page.title, foundOn: entry.url })
+          add({
+            url: page.url,
+            publishedAt: toMs(page.publishedAt),
+            updatedAt: toMs(page.lastmod),
+            title: page.title,
+            foundOn: entry.url,
+          })
         }
       } else {
         const crawl = await crawlListPages(entry.url, {
@@ -88,7 +110,7 @@ export async function discoverSite(
         })
         for (const e of crawl.errors) fail(e.url, e.error)
         for (const link of crawl.articles) {
-          add({ url: link.url, publishedAt: null, title: link.text || null, foundOn: entry.url })
+          add({ url: link.url, publishedAt: null, updatedAt: null, title: link.text || null, foundOn: entry.url })
         }
       }
     } catch (error) {

@@ -14,10 +14,12 @@ import {
   type Fetcher,
   type HostLimits,
   type PageLoader,
+  type Politeness,
   type RetryOptions,
   type RobotsCache,
   type SiteConfig,
 } from '@parkwatch/scraper'
+import { createExtractPool, defaultExtractThreads, type ExtractPool } from './extract-pool.js'
 
 /** Options of `createFetchStack`. */
 export interface FetchStackOptions {
@@ -29,14 +31,24 @@ export interface FetchStackOptions {
   robots?: boolean
   /** Cap on a robots.txt Crawl-delay. @default 60_000 (the scraper's) */
   maxCrawlDelayMs?: number
-  /** Per-host rate limits and queues. Off = every request at once (benchmarks). @default true */
-  politeness?: boolean
+  /**
+   * Per-host rate limits and queues. Off = every request at once (benchmarks). A function builds the
+   * scheduler from the robots.txt cache (the distributed worker's keeps each host's limits in Redis).
+   * @default true
+   */
+  politeness?: boolean | ((robots: RobotsCache | null) => Politeness)
   /** Use chromium for `browser` and `auto` sites; without it a JavaScript shell is recorded as an error. @default true */
   browser?: boolean
   /** Backoff settings. @default the scraper's (4 attempts, 500 ms base, Retry-After up to 120 s) */
   retry?: RetryOptions
   /** Total time limit of one HTTP fetch. @default 60_000 */
   totalTimeoutMs?: number
+  /**
+   * Worker threads extracting articles off the main thread; 0 extracts in the main thread. Measured on 2
+   * cores (`bench/run.mjs`): the pool is what lets fetching, extraction and archiving overlap.
+   * @default defaultExtractThreads(): one per core when there are 2 or more, else 0
+   */
+  extractThreads?: number
 }
 
 /** A ready fetching layer. */
@@ -44,7 +56,9 @@ export interface FetchStack {
   loader: PageLoader
   fetcher: Fetcher
   robots: RobotsCache | null
-  /** Release sockets and the browser. */
+  /** The extraction threads, or null to extract in the main thread. */
+  extractor: ExtractPool | null
+  /** Release sockets, the browser and the extraction threads. */
   close(): Promise<void>
 }
 
@@ -73,11 +87,13 @@ export function createFetchStack(sites: readonly SiteConfig[], options: FetchSta
   const politeness =
     options.politeness === false
       ? undefined
-      : createPoliteness({
-          concurrency: options.concurrency ?? 8,
-          hosts: hostLimits(sites),
-          ...(robots ? { crawlDelay: (url: string) => robots.crawlDelay(url) } : {}),
-        })
+      : typeof options.politeness === 'function'
+        ? options.politeness(robots)
+        : createPoliteness({
+            concurrency: options.concurrency ?? 8,
+            hosts: hostLimits(sites),
+            ...(robots ? { crawlDelay: (url: string) => robots.crawlDelay(url) } : {}),
+          })
   const needsBrowser = options.browser !== false && sites.some((s) => s.render !== 'http')
   const renderer: BrowserRenderer | undefined = needsBrowser
     ? createBrowserRenderer(options.userAgent ? { userAgent: options.userAgent } : {})
@@ -89,13 +105,18 @@ export function createFetchStack(sites: readonly SiteConfig[], options: FetchSta
     ...(renderer ? { renderer } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
   })
+  const threads = options.extractThreads ?? defaultExtractThreads()
+  // The pool starts its threads on the first page, so a stack that never extracts costs nothing.
+  const extractor = threads > 0 ? createExtractPool({ threads }) : null
   return {
     loader,
     fetcher,
     robots,
+    extractor,
     async close() {
       politeness?.clear()
       await renderer?.close().catch(() => {})
+      await extractor?.close()
       await fetcher.close()
     },
   }
@@ -104,7 +125,7 @@ export function createFetchStack(sites: readonly SiteConfig[], options: FetchSta
 // --- Internal helpers ---
 
 /** Each site's rate and concurrency for every host its entry points live on. */
-function hostLimits(sites: readonly SiteConfig[]): Record<string, HostLimits> {
+export function hostLimits(sites: readonly SiteConfig[]): Record<string, HostLimits> {
   const out: Record<string, HostLimits> = {}
   for (const site of sites) {
     for (const entry of site.entries) {

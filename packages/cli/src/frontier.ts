@@ -18,6 +18,9 @@ import { FrontierError } from './errors.js'
 /** Version of the frontier's tables, kept in `parkwatch_meta` (the archive owns `PRAGMA user_version`). */
 export const FRONTIER_SCHEMA_VERSION = 1
 
+/** How far in the future an entry point's update date may be and still pull a visit forward (clock skew). */
+export const MAX_UPDATE_SKEW_MS: number = 10 * 60_000
+
 /** Default lease of a claim: long enough for retries with Retry-After waits, short enough to recover. */
 export const DEFAULT_LEASE_MS: number = 10 * 60_000
 
@@ -99,6 +102,17 @@ export interface Frontier {
    */
   addNew(items: ReadonlyArray<{ url: string; dueAt: number; meta: VisitMeta }>): number
   /**
+   * Pull visits forward for known URLs an entry point says changed after their last visit began (a feed's
+   * `<updated>`, a sitemap's `<lastmod>`): a visit due at `dueAt` is planned, and later planned visits of the
+   * URL are closed as `superseded` (the early one plans the next as usual), so the URL keeps one pending
+   * visit. Left alone: URLs with a visit already due by `dueAt` or in progress, URLs never visited, URLs
+   * whose last visit was a skip (robots, irrelevant, redirected: nothing was captured), and `updatedAt`
+   * more than `MAX_UPDATE_SKEW_MS` in the future (a portal's clock or typo would pull every pass).
+   * `updatedAt` is wall-clock epoch ms, compared with the wall-clock start of the last visit; `dueAt`
+   * follows the caller's clock, as in `schedule`. Returns how many visits were pulled forward.
+   */
+  pullForward(items: ReadonlyArray<{ url: string; updatedAt: number }>, dueAt: number): number
+  /**
    * Lease up to `limit` due visits (due time <= `now`, oldest first), including claims whose lease ran out
    * or whose owning process on this host is gone. `sites` restricts to those site ids.
    */
@@ -149,6 +163,10 @@ export function openFrontier(options: FrontierOptions): Frontier {
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
   const known = db.prepare(`SELECT 1 FROM ${TABLE} WHERE url = ? LIMIT 1`)
+  const rowsOf = db.prepare(`SELECT * FROM ${TABLE} WHERE url = ? ORDER BY due_at, id`)
+  const supersede = db.prepare(
+    `UPDATE ${TABLE} SET state = 'done', outcome = 'superseded', done_at = ? WHERE id = ? AND state = 'due'`,
+  )
   const getRow = db.prepare(`SELECT * FROM ${TABLE} WHERE id = ?`)
   const staleOwners = db.prepare(`SELECT DISTINCT owner FROM ${TABLE} WHERE state = 'claimed' AND owner IS NOT NULL`)
   const expireOwner = db.prepare(`UPDATE ${TABLE} SET lease_until = 0 WHERE state = 'claimed' AND owner = ?`)
@@ -170,6 +188,30 @@ export function openFrontier(options: FrontierOptions): Frontier {
       added += insert.run(...rowValues(url, dueAt, meta, 1)).changes
     }
     return added
+  })
+
+  const pullForward = db.transaction((items: ReadonlyArray<{ url: string; updatedAt: number }>, dueAt: number) => {
+    const wall = Date.now()
+    let pulled = 0
+    for (const { url, updatedAt } of items) {
+      if (!Number.isFinite(updatedAt) || updatedAt > wall + MAX_UPDATE_SKEW_MS) continue
+      const rows = rowsOf.all(url) as Row[]
+      if (rows.some((r) => r.state === 'claimed' || (r.state === 'due' && r.due_at <= dueAt))) continue
+      const last = lastVisit(rows)
+      if (!last || last.outcome?.startsWith('skipped') || updatedAt <= (last.claimed_at ?? last.done_at ?? 0)) continue
+      const later = rows.filter((r) => r.state === 'due')
+      const base = later[0] ?? last
+      const visit = later[0] ? base.visit : last.visit + 1
+      if (
+        insert.run(url, Math.round(dueAt), base.site, base.first_seen_at, base.published_at, visit, base.extra)
+          .changes === 0
+      ) {
+        continue
+      }
+      for (const r of later) supersede.run(wall, r.id)
+      pulled++
+    }
+    return pulled
   })
 
   const claim = db.transaction((now: number, limit: number, leaseMs: number, sites: readonly string[] | null) => {
@@ -217,6 +259,7 @@ export function openFrontier(options: FrontierOptions): Frontier {
       return insert.run(...rowValues(url, dueAt, meta, 1)).changes > 0
     },
     addNew: (items) => (items.length === 0 ? 0 : addNew.immediate(items)),
+    pullForward: (items, dueAt) => (items.length === 0 ? 0 : pullForward.immediate(items, dueAt)),
     claim({ now, limit, leaseMs = DEFAULT_LEASE_MS, sites }) {
       if (!Number.isInteger(limit) || limit < 1) {
         throw new TypeError(`Expected \`limit\` to be an integer >= 1, got \`${limit}\``)
@@ -276,6 +319,7 @@ interface Row {
   published_at: number | null
   visit: number
   claimed_at: number | null
+  done_at: number | null
   extra: string | null
   outcome: string | null
 }
@@ -358,6 +402,16 @@ function rowValues(url: string, dueAt: number, meta: VisitMeta, visit: number): 
     visit,
     meta.extra ? JSON.stringify(meta.extra) : null,
   ]
+}
+
+/** The visit that ended last (latest `done_at`), or null when none has; `superseded` rows never ran. */
+function lastVisit(rows: readonly Row[]): Row | null {
+  let last: Row | null = null
+  for (const r of rows) {
+    if (r.state !== 'done' || r.outcome === 'superseded') continue
+    if (!last || (r.done_at ?? 0) >= (last.done_at ?? 0)) last = r
+  }
+  return last
 }
 
 function toClaim(row: Row): Claim {

@@ -14,13 +14,36 @@
  */
 export type { Discovered, SiteDiscovery } from './discover.js'
 export { discoverSite } from './discover.js'
+export type { HostGate, HostGateOptions, HostRule } from './distributed/host-gate.js'
+export { createHostGate } from './distributed/host-gate.js'
+export type { DeadLetter, QueueStatus } from './distributed/inspect.js'
+export { queueStatus, retryDeadLetters } from './distributed/inspect.js'
+export type { DiscoverJobData, RetryPolicy, VisitJobData } from './distributed/queue.js'
+export {
+  connectRedis,
+  DEFAULT_PREFIX,
+  openQueue,
+  QUEUE_NAME,
+  queueFirstVisits,
+  visitJobId,
+} from './distributed/queue.js'
+export type { ScheduleResult, ScheduleSourcesOptions } from './distributed/schedule.js'
+export { loadQueuedSources, scheduleSources } from './distributed/schedule.js'
+export type { DistributedWorker, WorkerOptions } from './distributed/worker.js'
+export { startWorker } from './distributed/worker.js'
 export { FrontierError, ParkwatchError, UsageError } from './errors.js'
+export type { ExtractPool, ExtractPoolOptions, PoolExtractOptions } from './extract-pool.js'
+export { createExtractPool, defaultExtractThreads, ExtractWorkerError } from './extract-pool.js'
 export type { FetchStack, FetchStackOptions } from './fetch-stack.js'
 export { createFetchStack } from './fetch-stack.js'
 export type { Claim, Completion, Frontier, FrontierCounts, FrontierOptions, VisitMeta } from './frontier.js'
-export { DEFAULT_LEASE_MS, FRONTIER_SCHEMA_VERSION, openFrontier } from './frontier.js'
+export { DEFAULT_LEASE_MS, FRONTIER_SCHEMA_VERSION, MAX_UPDATE_SKEW_MS, openFrontier } from './frontier.js'
+export type { IngestBatcherOptions, IngestWriter } from './ingest-batch.js'
+export { createIngestBatcher, DEFAULT_INGEST_BATCH } from './ingest-batch.js'
 export { isRelevant } from './relevance.js'
 export type { NextVisitOptions, RevisitAgeFrom, RevisitSubject } from './revisit.js'
 export { DEFAULT_REVISIT, nextVisitAt, visitPlan } from './revisit.js'
 export type { RunEvent, RunOptions, RunSummary, VisitOutcome } from './runner.js'
-export { runOnce } from './runner.js'
+export { emptySummary, runOnce, tallyVisit } from './runner.js'
+export type { VisitDeps, VisitResult, VisitTask } from './visit.js'
+export { visitPage } from './visit.js'

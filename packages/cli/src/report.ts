@@ -95,7 +95,10 @@ export function createReporter(stream: ReportStream): Reporter {
  */
 export function formatSummary(summary: RunSummary, title = 'parkwatch run'): string {
   const rows: Array<[string, string]> = [
-    ['discovered', `${summary.discovered} (${summary.added} new)`],
+    [
+      'discovered',
+      `${summary.discovered} (${summary.added} new${summary.updated ? `, ${summary.updated} updated` : ''})`,
+    ],
     ['visits', String(summary.visits)],
     ['fetched', String(summary.fetched)],
     ['new versions', String(summary.newVersions)],

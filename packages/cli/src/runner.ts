@@ -4,22 +4,16 @@
  * the archive) -> extract -> relevance filter -> `archive.ingest` -> plan the next visit. One page's
  * failure is recorded (a failed capture, or a skipped visit) and the pass goes on.
  */
-import type { Archive, CaptureInput, IngestResult } from '@parkwatch/archive'
-import { normalizeUrl } from '@parkwatch/archive'
-import type { Article, NotArticle } from '@parkwatch/extractor'
-import { extract } from '@parkwatch/extractor'
-import {
-  AttemptsFailedError,
-  errorKind,
-  type FetchResult,
-  type SiteConfig,
-  type SourcesConfig,
-} from '@parkwatch/scraper'
+import type { Archive } from '@parkwatch/archive'
+import type { SiteConfig, SourcesConfig } from '@parkwatch/scraper'
 import { discoverSite } from './discover.js'
 import { createFetchStack, type FetchStack, type FetchStackOptions } from './fetch-stack.js'
 import type { Claim, Frontier } from './frontier.js'
-import { isRelevant } from './relevance.js'
+import { createIngestBatcher, DEFAULT_INGEST_BATCH, type IngestWriter } from './ingest-batch.js'
 import { nextVisitAt, type RevisitAgeFrom } from './revisit.js'
+import { type VisitOutcome, type VisitResult, visitPage } from './visit.js'
+
+export type { VisitOutcome }
 
 /** Something that happened during a pass, for progress bars and logs. */
 export type RunEvent =
@@ -27,14 +21,13 @@ export type RunEvent =
   | { type: 'discovery-error'; site: string; url: string; kind: string; message: string }
   | { type: 'visit'; site: string; url: string; outcome: VisitOutcome; detail: string | null; version: number | null }
 
-/** How one visit ended. */
-export type VisitOutcome = 'new-version' | 'unchanged' | 'not-modified' | 'skipped' | 'error' | 'recovered' | 'released'
-
 /** Totals of a pass. */
 export interface RunSummary {
   /** Article URLs seen in entry points this pass, and how many of them were new to the frontier. */
   discovered: number
   added: number
+  /** Known URLs whose entry point showed an update since their last visit: their next visit came forward to this pass. */
+  updated: number
   /** Visits claimed from the frontier. */
   visits: number
   /** Pages requested (whatever the answer: 200, 304 or an error after a response). */
@@ -80,6 +73,12 @@ export interface RunOptions extends FetchStackOptions {
   signal?: AbortSignal
   /** Called for every event. @default undefined */
   onEvent?: (event: RunEvent) => void
+  /**
+   * Captures written per archive transaction (`archive.ingestMany`), when the backend stores a batch
+   * atomically; 1 writes each capture on its own. A visit still completes only once its capture is stored.
+   * @default DEFAULT_INGEST_BATCH (32)
+   */
+  ingestBatch?: number
 }
 
 /**
@@ -105,6 +104,10 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
   const emit = options.onEvent ?? (() => {})
   const summary = emptySummary()
   const stack = options.stack ?? createFetchStack(sites, options)
+  // Only a backend with an atomic `ingestMany` is batched: a refused batch is then known to have stored
+  // nothing, and each of its captures can be written again alone.
+  const perTransaction = archive.backend.ingestMany ? (options.ingestBatch ?? DEFAULT_INGEST_BATCH) : 1
+  const writer = perTransaction > 1 ? createIngestBatcher(archive, { maxBatch: perTransaction }) : undefined
 
   try {
     if (options.discover !== false) {
@@ -124,6 +127,11 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
               },
             })),
           )
+          // Known articles the feed or sitemap says were updated since their last visit: visit them now.
+          summary.updated += frontier.pullForward(
+            d.found.flatMap((f) => (f.updatedAt === null ? [] : [{ url: f.url, updatedAt: f.updatedAt }])),
+            now,
+          )
           summary.discovered += d.found.length
           summary.added += added
           for (const e of d.errors) {
@@ -138,7 +146,7 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
     // The pass takes what is due when fetching starts. Claiming up to a moving "now" instead would let a
     // short revisit interval (10 s in the demo) bring early pages back within the same long pass, forever.
     const cutoff = clock()
-    const ctx: VisitContext = { archive, frontier, stack, byId, clock, cutoff, emit, summary, options }
+    const ctx: VisitContext = { archive, writer, frontier, stack, byId, clock, cutoff, emit, summary, options }
     // Claim in batches until nothing is due; a visit may plan another for the pass (a redirect target).
     while (!signal?.aborted) {
       const batch = frontier.claim({
@@ -162,6 +170,7 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
 
 interface VisitContext {
   archive: Archive
+  writer: IngestWriter | undefined
   frontier: Frontier
   stack: FetchStack
   byId: Map<string, SiteConfig>
@@ -173,168 +182,88 @@ interface VisitContext {
   options: RunOptions
 }
 
-/** One visit, start to end. Never rejects: every failure becomes an outcome. */
+/** One visit, start to end, applied to the frontier and the summary. Never rejects. */
 async function visit(ctx: VisitContext, claim: Claim): Promise<void> {
-  const { archive, frontier, summary, options } = ctx
+  const { frontier, summary, options } = ctx
   const site = ctx.byId.get(claim.site) as SiteConfig
-  const finish = (outcome: VisitOutcome, detail: string | null, next: boolean, version: number | null = null) => {
-    const nextDueAt = next
-      ? nextVisitAt(site.revisit, claim, ctx.clock(), options.ageFrom ? { ageFrom: options.ageFrom } : {})
-      : null
-    frontier.complete(claim.id, { outcome: detail ? `${outcome}:${detail}` : outcome, nextDueAt })
-    ctx.emit({ type: 'visit', site: site.id, url: claim.url, outcome, detail, version })
-  }
-  const skip = (reason: string) => {
-    summary.skipped++
-    bump(summary.skippedBy, reason)
-    finish('skipped', reason, false)
-  }
-
-  try {
-    // A claim taken over from a dead process: if its capture was stored after that claim, the visit is
-    // done; completing it here is what keeps a resumed run from fetching the same visit twice.
-    if (claim.previousClaimAt !== null) {
-      const page = await archive.getPage(claim.url)
-      if (page && Date.parse(page.lastCapturedAt) >= claim.previousClaimAt) {
-        summary.recovered++
-        return finish('recovered', null, true)
-      }
-    }
-    const known = await archive.getPage(claim.url)
-    const validators = known ? await archive.conditionalHeaders(claim.url) : null
-    let loaded: FetchResult
-    try {
-      const outcome = await ctx.stack.loader.load(claim.url, {
-        render: site.render,
-        charset: site.charset,
-        ...(validators?.etag ? { ifNoneMatch: validators.etag } : {}),
-        ...(validators?.lastModified ? { ifModifiedSince: validators.lastModified } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      })
-      loaded = outcome.result
-    } catch (error) {
-      if (options.signal?.aborted) {
-        frontier.release(claim.id)
-        summary.released++
-        ctx.emit({ type: 'visit', site: site.id, url: claim.url, outcome: 'released', detail: null, version: null })
-        return
-      }
-      const kind = errorKind(error)
-      if (kind === 'robots') return skip('robots')
-      summary.fetched++
-      bump(summary.errors, kind)
-      await archive.ingest(failedCapture(claim, site, error), null)
-      // 4xx and friends will not heal by themselves; network trouble and 5xx might.
-      return finish('error', kind, isTransient(error))
-    }
-
-    summary.fetched++
-    if (loaded.notModified) {
-      const r = await archive.ingest(toCapture(claim, site, loaded), null)
-      summary.notModified++
-      return finish('not-modified', null, true, r.version?.number ?? null)
-    }
-
-    // A redirect to another page: record the hop, then visit the target under its own URL (once).
-    const target = loaded.finalUrl
-    if (normalizeUrl(target) !== normalizeUrl(claim.url)) {
-      await archive.ingest(toCapture(claim, site, loaded), null)
-      const meta = { site: site.id, firstSeenAt: ctx.clock(), publishedAt: claim.publishedAt }
-      frontier.addNew([{ url: target, dueAt: ctx.cutoff, meta }])
-      return skip('redirected')
-    }
-
-    const result = extractPage(loaded, site)
-    if (result.type === 'not-article' || !isRelevant(site.relevance, result)) {
-      // Pages already in the archive keep being recorded (an article that became a login wall, or
-      // lost its park mention in an edit, is history); new ones are skipped and never archived.
-      if (known && known.versionCount > 0) {
-        const r = await archive.ingest(toCapture(claim, site, loaded), result)
-        return finish(ingestOutcome(summary, claim, r), null, true, r.version?.number ?? null)
-      }
-      return skip(result.type === 'not-article' ? `not-article:${result.reason}` : 'irrelevant')
-    }
-    const r = await archive.ingest(toCapture(claim, site, loaded), result)
-    return finish(ingestOutcome(summary, claim, r), null, true, r.version?.number ?? null)
-  } catch (error) {
-    // The archive refused the capture (bad header bytes...) or extraction blew up: record and go on.
-    bump(summary.errors, error instanceof Error && 'code' in error ? String(error.code) : 'other')
-    try {
-      finish('error', 'internal', true)
-    } catch {
-      frontier.release(claim.id)
-    }
-  }
-}
-
-/** Count an ingest and say how the visit ended. */
-function ingestOutcome(summary: RunSummary, claim: Claim, r: IngestResult): VisitOutcome {
-  if (!r.isNewVersion) {
-    summary.unchanged++
-    return 'unchanged'
-  }
-  summary.newVersions++
-  summary.changed.push({ url: claim.url, title: r.version?.title ?? '', version: r.version?.number ?? 0 })
-  return 'new-version'
-}
-
-function extractPage(loaded: FetchResult, site: SiteConfig): Article | NotArticle {
-  // The sources file's charset override beats whatever the server or the page claims.
-  const contentType = site.charset ? `text/html; charset=${site.charset}` : loaded.contentType
-  return extract(loaded.body, {
-    url: loaded.finalUrl,
-    contentType,
-    ...(site.relevance?.parks.length ? { parkNames: site.relevance.parks } : {}),
+  const result = await visitPage(
+    {
+      archive: ctx.archive,
+      loader: ctx.stack.loader,
+      extractor: ctx.stack.extractor,
+      ...(ctx.writer ? { writer: ctx.writer } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    { url: claim.url, site, previousAttemptAt: claim.previousClaimAt },
+  )
+  tallyVisit(summary, claim.url, result)
+  ctx.emit({
+    type: 'visit',
+    site: site.id,
+    url: claim.url,
+    outcome: result.outcome,
+    detail: result.detail,
+    version: result.version,
   })
-}
-
-function toCapture(claim: Claim, site: SiteConfig, r: FetchResult): CaptureInput {
-  return {
-    url: claim.url,
-    source: site.id,
-    finalUrl: r.finalUrl === r.url ? null : r.finalUrl,
-    redirects: r.redirects.map((hop) => hop.location),
-    method: r.mode,
-    status: r.status,
-    headers: r.headers,
-    body: r.body.byteLength > 0 ? r.body : null,
-    fetchedAt: r.fetchedAt,
-    timing: { totalMs: r.timing.totalMs, ttfbMs: r.timing.ttfbMs },
+  if (result.outcome === 'released') {
+    frontier.release(claim.id)
+    return
+  }
+  if (result.follow) {
+    const meta = { site: site.id, firstSeenAt: ctx.clock(), publishedAt: claim.publishedAt }
+    frontier.addNew([{ url: result.follow, dueAt: ctx.cutoff, meta }])
+  }
+  const nextDueAt = result.revisit
+    ? nextVisitAt(site.revisit, claim, ctx.clock(), options.ageFrom ? { ageFrom: options.ageFrom } : {})
+    : null
+  const outcome = result.detail ? `${result.outcome}:${result.detail}` : result.outcome
+  try {
+    frontier.complete(claim.id, { outcome, nextDueAt })
+  } catch {
+    frontier.release(claim.id)
   }
 }
 
-function failedCapture(claim: Claim, site: SiteConfig, error: unknown): CaptureInput {
-  const last = error instanceof AttemptsFailedError ? error.lastError : error
-  const response = last as { status?: unknown; headers?: unknown; code?: unknown }
-  const message = last instanceof Error ? last.message : String(last)
-  return {
-    url: claim.url,
-    source: site.id,
-    method: site.render === 'browser' ? 'browser' : 'http',
-    status: typeof response?.status === 'number' ? response.status : null,
-    headers: isStringRecord(response?.headers) ? response.headers : {},
-    fetchedAt: new Date(),
-    error: { code: typeof response?.code === 'string' ? response.code : 'PARKWATCH_FETCH', message },
+/** Count one visit's result into a summary (the runner's and the distributed worker's). */
+export function tallyVisit(summary: RunSummary, url: string, result: VisitResult): void {
+  if (result.fetched) summary.fetched++
+  switch (result.outcome) {
+    case 'new-version':
+      summary.newVersions++
+      summary.changed.push({ url, title: result.title ?? '', version: result.version ?? 0 })
+      break
+    case 'unchanged':
+      summary.unchanged++
+      break
+    case 'not-modified':
+      summary.notModified++
+      break
+    case 'skipped':
+      summary.skipped++
+      bump(summary.skippedBy, result.detail ?? 'other')
+      break
+    case 'error':
+      bump(summary.errors, result.errorKey ?? 'other')
+      break
+    case 'recovered':
+      summary.recovered++
+      break
+    case 'released':
+      summary.released++
+      break
   }
-}
-
-function isTransient(error: unknown): boolean {
-  const last = error instanceof AttemptsFailedError ? error.lastError : error
-  return ['timeout', 'network', 'http-5xx', 'rate-limited', 'browser'].includes(errorKind(last))
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string')
 }
 
 function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1
 }
 
-function emptySummary(): RunSummary {
+/** A summary with every count at zero. */
+export function emptySummary(): RunSummary {
   return {
     discovered: 0,
     added: 0,
+    updated: 0,
     visits: 0,
     fetched: 0,
     newVersions: 0,

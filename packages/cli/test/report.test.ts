@@ -34,6 +34,7 @@ describe('reporting', () => {
     const summary: RunSummary = {
       discovered: 10,
       added: 4,
+      updated: 0,
       visits: 9,
       fetched: 8,
       newVersions: 3,

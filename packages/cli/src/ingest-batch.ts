@@ -1,0 +1,109 @@
+/**
+ * Batched archive writes. On SQLite every `archive.ingest` is a transaction of its own, and its commit is a
+ * fixed cost per capture; `archive.ingestMany` stores several captures in one transaction. The batcher
+ * gives each visit the same one-capture `ingest` call, collects the captures that arrive within a few
+ * milliseconds of each other, and writes them with one `ingestMany`. A visit's promise still settles only
+ * when its own capture is stored, so the runner completes a frontier row only after its capture is safe,
+ * exactly as with single writes. When a batch is refused (one bad capture fails the whole transaction, and
+ * nothing of it is stored), its captures are written again one by one, so only the bad one fails.
+ */
+import type { Archive, CaptureInput, IngestResult } from '@parkwatch/archive'
+import type { Article, NotArticle } from '@parkwatch/extractor'
+
+/** Captures written at once unless configured. */
+export const DEFAULT_INGEST_BATCH = 32
+/** How long the first capture of a batch waits for others unless configured, in ms. */
+export const DEFAULT_INGEST_WAIT_MS = 5
+
+/** Options of `createIngestBatcher`. */
+export interface IngestBatcherOptions {
+  /** Most captures per transaction; 1 writes each capture on its own. @default DEFAULT_INGEST_BATCH */
+  maxBatch?: number
+  /** Longest wait for a batch to fill, in ms. @default DEFAULT_INGEST_WAIT_MS */
+  maxWaitMs?: number
+}
+
+/** The one-capture write a visit makes. */
+export interface IngestWriter {
+  /** Same contract as `Archive.ingest`. */
+  ingest(capture: CaptureInput, article: Article | NotArticle | null): Promise<IngestResult>
+  /** Write what is waiting now. */
+  flush(): Promise<void>
+}
+
+/**
+ * Batch the writes made to `archive`.
+ *
+ * @throws {TypeError} when `maxBatch` or `maxWaitMs` is out of range.
+ * @example
+ * ```ts
+ * const writer = createIngestBatcher(archive)
+ * const result = await writer.ingest(capture, article) // stored, with up to 31 others, in one transaction
+ * ```
+ */
+export function createIngestBatcher(archive: Archive, options: IngestBatcherOptions = {}): IngestWriter {
+  const maxBatch = options.maxBatch ?? DEFAULT_INGEST_BATCH
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+    throw new TypeError(`Expected \`maxBatch\` to be an integer >= 1, got \`${maxBatch}\``)
+  }
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_INGEST_WAIT_MS
+  if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) {
+    throw new TypeError(`Expected \`maxWaitMs\` to be a number >= 0, got \`${maxWaitMs}\``)
+  }
+  let pending: Pending[] = []
+  let timer: NodeJS.Timeout | null = null
+  // One batch at a time: SQLite writes are synchronous anyway, and order is kept.
+  let writing: Promise<void> = Promise.resolve()
+
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer)
+    timer = null
+    const batch = pending
+    pending = []
+    if (batch.length === 0) return writing
+    writing = writing.then(() => write(archive, batch))
+    return writing
+  }
+
+  return {
+    ingest(capture, article) {
+      if (maxBatch === 1) return archive.ingest(capture, article)
+      return new Promise<IngestResult>((resolve, reject) => {
+        pending.push({ item: { capture, article }, resolve, reject })
+        if (pending.length >= maxBatch) void flush()
+        else timer ??= setTimeout(flush, maxWaitMs)
+      })
+    },
+    flush,
+  }
+}
+
+// --- Internal helpers ---
+
+interface Pending {
+  item: { capture: CaptureInput; article: Article | NotArticle | null }
+  resolve: (result: IngestResult) => void
+  reject: (error: unknown) => void
+}
+
+/** Write one batch and settle every promise in it; never rejects. */
+async function write(archive: Archive, batch: Pending[]): Promise<void> {
+  if (batch.length > 1) {
+    try {
+      const results = await archive.ingestMany(batch.map((p) => p.item))
+      batch.forEach((p, i) => {
+        p.resolve(results[i] as IngestResult)
+      })
+      return
+    } catch {
+      // Nothing of the batch was stored: write each capture alone so only the bad one fails.
+    }
+  }
+  for (const p of batch) {
+    try {
+      p.resolve(await archive.ingest(p.item.capture, p.item.article))
+    } catch (error) {
+      p.reject(error)
+    }
+  }
+}
