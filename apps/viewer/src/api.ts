@@ -108,7 +108,11 @@ export function registerApi(app: Hono, base: string, archive: Archive, data: Dat
     })
   })
 
-  app.get(`${base}/api/stats`, async (c) => c.json(await data.facets()))
+  app.get(`${base}/api/stats`, async (c) => {
+    // `stats` lists the blob store (for blob counts and sizes): only this endpoint pays for it, not the home page.
+    const [stats, { hosts, sources, industries }] = await Promise.all([archive.stats(), data.facets()])
+    return c.json({ stats, hosts, sources, industries })
+  })
 }
 
 /** Load a capture from a path id, or throw 400 / 404. */

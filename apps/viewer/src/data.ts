@@ -1,25 +1,19 @@
 /**
  * @file What the pages and the JSON API read, built only on the archive's public API: filtered page
- * lists (with the viewer-side `minVersions` filter), a page by id, facet counts for the home page and the
- * diff of two versions of a page.
+ * lists, a page by id or URL, the counts by site, source and industry for the home page, and the diff of
+ * two versions of a page.
  */
 import {
   type Archive,
-  type ArchiveStats,
   diffVersions,
+  type FacetCount,
   type Page,
-  type PageQuery,
+  type PageFacets,
   type Version,
   type VersionDiff,
 } from '@parkwatch/archive'
 import { ViewerNotFoundError } from './errors.js'
-import { INDUSTRIES, type Industry, type PageFilters } from './params.js'
-
-/** How many pages one scan step reads when the viewer has to filter or look up by itself. */
-const SCAN_CHUNK = 500
-
-/** How long facet counts are reused, in milliseconds: the archive only grows, a little staleness is fine. */
-const FACET_TTL_MS = 30_000
+import type { Industry, PageFilters } from './params.js'
 
 /** A page of results with the total number of matches. */
 export interface PageList {
@@ -29,11 +23,21 @@ export interface PageList {
   pages: Page[]
 }
 
-/** Counts of pages per host and per industry, plus the archive totals. */
+/** Pages, versions and captures of one host, source or industry. */
+export interface FacetCounts {
+  pages: number
+  versions: number
+  captures: number
+}
+
+/** Counts per host, source and industry over the whole archive, plus the totals (no blob listing). */
 export interface Facets {
-  stats: ArchiveStats
-  hosts: Array<{ host: string; pages: number }>
-  industries: Array<{ industry: Industry; pages: number }>
+  pages: number
+  versions: number
+  captures: number
+  hosts: Array<{ host: string } & FacetCounts>
+  sources: Array<{ source: string } & FacetCounts>
+  industries: Array<{ industry: Industry } & FacetCounts>
 }
 
 /** The two versions of a diff and the diff itself. */
@@ -58,6 +62,7 @@ export interface DataSource {
   pageById(id: number): Promise<Page>
   /** A page by URL; `ViewerNotFoundError` when absent. */
   pageByUrl(url: string): Promise<Page>
+  /** Counts by host, source and industry: one archive query, fresh on every call. */
   facets(): Promise<Facets>
   /** Diff version `from` against version `to` of a page. */
   diff(url: string, from: number, to: number, ignorePunct: boolean): Promise<DiffResult>
@@ -65,42 +70,17 @@ export interface DataSource {
 
 /** Build the read-only data source over `archive`. */
 export function createDataSource(archive: Archive): DataSource {
-  let facetCache: { at: number; value: Promise<Facets> } | null = null
-  const idCache = new Map<number, string>()
-
   return {
     async listPages(filters) {
-      const { minVersions, limit, offset, ...query } = filters
-      if (minVersions === undefined) {
-        const [pages, total] = await Promise.all([
-          archive.listPages({ ...query, limit, offset }),
-          archive.countPages(query),
-        ])
-        return { total, limit, offset, pages }
-      }
-      // The archive cannot filter on the version count: scan in order and keep the matching window.
-      const pages: Page[] = []
-      let total = 0
-      for await (const p of scan(archive, query)) {
-        if (p.versionCount < minVersions) continue
-        if (total >= offset && pages.length < limit) pages.push(p)
-        total++
-      }
+      const { limit, offset, ...query } = filters
+      const [pages, total] = await Promise.all([archive.listPages(filters), archive.countPages(query)])
       return { total, limit, offset, pages }
     },
 
     async pageById(id) {
-      const known = idCache.get(id)
-      if (known !== undefined) {
-        const p = await archive.getPage(known)
-        if (p?.id === id) return p
-      }
-      // TODO(issue 5): the archive has no getPageById; this scan is linear in the number of pages.
-      for await (const p of scan(archive, {})) {
-        if (idCache.size < 10_000) idCache.set(p.id, p.url)
-        if (p.id === id) return p
-      }
-      throw new ViewerNotFoundError('page', id)
+      const p = await archive.getPageById(id)
+      if (p === null) throw new ViewerNotFoundError('page', id)
+      return p
     },
 
     async pageByUrl(url) {
@@ -109,17 +89,16 @@ export function createDataSource(archive: Archive): DataSource {
       return p
     },
 
-    facets() {
-      const now = Date.now()
-      if (facetCache === null || now - facetCache.at > FACET_TTL_MS) {
-        const value = computeFacets(archive)
-        // A failed computation must not stay cached.
-        value.catch(() => {
-          facetCache = null
-        })
-        facetCache = { at: now, value }
+    async facets() {
+      const f: PageFacets = await archive.facets({})
+      return {
+        pages: f.pages,
+        versions: f.versions,
+        captures: f.captures,
+        hosts: f.hosts.map(({ value, ...n }) => ({ host: value, ...counts(n) })),
+        sources: f.sources.map(({ value, ...n }) => ({ source: value, ...counts(n) })),
+        industries: f.industries.map(({ value, ...n }) => ({ industry: value as Industry, ...counts(n) })),
       }
-      return facetCache.value
     },
 
     async diff(url, from, to, ignorePunct) {
@@ -135,21 +114,7 @@ export function createDataSource(archive: Archive): DataSource {
 
 // --- Internal helpers ---
 
-async function* scan(archive: Archive, query: PageQuery): AsyncGenerator<Page> {
-  for (let offset = 0; ; offset += SCAN_CHUNK) {
-    const chunk = await archive.listPages({ ...query, limit: SCAN_CHUNK, offset })
-    yield* chunk
-    if (chunk.length < SCAN_CHUNK) return
-  }
-}
-
-async function computeFacets(archive: Archive): Promise<Facets> {
-  const [stats, industries] = await Promise.all([
-    archive.stats(),
-    Promise.all(INDUSTRIES.map(async (industry) => ({ industry, pages: await archive.countPages({ industry }) }))),
-  ])
-  const byHost = new Map<string, number>()
-  for await (const p of scan(archive, {})) byHost.set(p.host, (byHost.get(p.host) ?? 0) + 1)
-  const hosts = [...byHost].map(([host, pages]) => ({ host, pages })).sort((a, b) => b.pages - a.pages)
-  return { stats, hosts, industries }
+/** The counts of a facet, in a fixed key order (the archive's objects may carry more in future). */
+function counts(n: Omit<FacetCount, 'value'>): FacetCounts {
+  return { pages: n.pages, versions: n.versions, captures: n.captures }
 }

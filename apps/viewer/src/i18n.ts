@@ -26,6 +26,13 @@ const EN = {
   apply: 'Apply',
   title: 'Title',
   changed: 'Changed',
+  howMuch: 'How much',
+  chars: 'chars',
+  newPage: 'new',
+  parasChanged: '{n} ¶ edited',
+  parasAdded: '{n} ¶ added',
+  parasRemoved: '{n} ¶ removed',
+  parasMoved: '{n} ¶ moved',
   versions: 'Versions',
   captures: 'Captures',
   allCaptures: 'Show every capture',
@@ -70,7 +77,7 @@ const EN = {
   capture: 'Capture',
   headers: 'Response headers',
   download: 'Download raw body',
-  downloadWarc: 'Download WARC record',
+  downloadWarc: 'Download WARC (.warc.gz)',
   rawNote:
     'The archived page is shown as captured, in a sandbox: its scripts do not run and it loads nothing from the live site.',
   noBody: 'This capture has no body.',
@@ -107,6 +114,13 @@ const ZH: Record<MessageKey, string> = {
   apply: '应用',
   title: '标题',
   changed: '变更时间',
+  howMuch: '改动',
+  chars: '字',
+  newPage: '新',
+  parasChanged: '改 {n} 段',
+  parasAdded: '增 {n} 段',
+  parasRemoved: '删 {n} 段',
+  parasMoved: '移 {n} 段',
   versions: '版本',
   captures: '抓取',
   allCaptures: '显示全部抓取',
@@ -151,7 +165,7 @@ const ZH: Record<MessageKey, string> = {
   capture: '抓取记录',
   headers: '响应头',
   download: '下载原始内容',
-  downloadWarc: '下载 WARC 记录',
+  downloadWarc: '下载 WARC（.warc.gz）',
   rawNote: '存档页面按抓取时的原样显示在沙箱中：其脚本不会运行，也不会从原网站加载任何内容。',
   noBody: '此抓取没有内容。',
   error: '错误',
@@ -169,6 +183,35 @@ const INDUSTRY_NAMES: Record<Lang, Record<string, string>> = {
   zh: { biomedicine: '生物医药', nanotech: '纳米技术', ai: '人工智能', semiconductors: '半导体' },
 }
 
+const FIELD_NAMES: Record<Lang, Record<string, string>> = {
+  en: {
+    title: 'title',
+    byline: 'byline',
+    editors: 'editors',
+    source: 'source',
+    siteName: 'site name',
+    publishedAt: 'published',
+    modifiedAt: 'modified',
+    lang: 'language',
+    canonicalUrl: 'canonical URL',
+    description: 'description',
+    industries: 'industries',
+  },
+  zh: {
+    title: '标题',
+    byline: '作者',
+    editors: '编辑',
+    source: '来源',
+    siteName: '网站名',
+    publishedAt: '发布时间',
+    modifiedAt: '修改时间',
+    lang: '语言',
+    canonicalUrl: '规范地址',
+    description: '摘要',
+    industries: '产业',
+  },
+}
+
 /** A translator for one language. */
 export type Translate = (key: MessageKey) => string
 
@@ -180,6 +223,11 @@ export function translator(lang: Lang): Translate {
 /** The display name of an industry id. */
 export function industryName(lang: Lang, industry: string): string {
   return INDUSTRY_NAMES[lang][industry] ?? industry
+}
+
+/** The display name of an article metadata field (`title`, `byline`, …) as the archive names it. */
+export function fieldName(lang: Lang, field: string): string {
+  return FIELD_NAMES[lang][field] ?? field
 }
 
 /**

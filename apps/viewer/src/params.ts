@@ -21,10 +21,8 @@ export const MAX_LIMIT: number = 500
 /** Reads one query parameter (undefined when absent). */
 export type ParamGetter = (name: string) => string | undefined
 
-/** Page filters of the home page and `GET /api/pages`. */
+/** Page filters of the home page and `GET /api/pages` (`minVersions` is the archive's own filter). */
 export interface PageFilters extends PageQuery {
-  /** Only pages with at least this many versions (filtered in the viewer; the archive has no such filter). */
-  minVersions?: number
   limit: number
   offset: number
 }
@@ -150,7 +148,7 @@ export function parsePageFilters(get: ParamGetter, defaultLimit = 50): PageFilte
   const changedSince = parseDate(get('changedSince'), 'changedSince')
   if (changedSince !== undefined) out.changedSince = changedSince
   const minVersions = parseInteger(get('minVersions'), 'minVersions', 1, 1_000_000)
-  if (minVersions !== undefined && minVersions > 1) out.minVersions = minVersions
+  if (minVersions !== undefined) out.minVersions = minVersions
   return out
 }
 

@@ -3,10 +3,10 @@
  * results, an article's timeline with its change chart, a version and a raw capture. Every value from the
  * archive goes through the escaping `html` template.
  */
-import type { Capture, Page, SearchHit, Timeline, Version } from '@parkwatch/archive'
+import type { Capture, Page, SearchHit, Timeline, Version, VersionChange } from '@parkwatch/archive'
 import type { Facets, PageList } from './data.js'
 import { dualTime, formatBytes, href, html, type RenderContext, type SafeHtml } from './html.js'
-import { industryName } from './i18n.js'
+import { fieldName, industryName, type MessageKey } from './i18n.js'
 import { INDUSTRIES, type PageFilters } from './params.js'
 
 /** Home: filters, facet counts and the recent changes list. */
@@ -19,14 +19,14 @@ export function renderHome(ctx: RenderContext, list: PageList, facets: Facets, f
 <td><a class="page-link" href="${href(ctx, '/page', { url: p.url })}">${p.title ?? p.url}</a><br><small class="url">${p.host}</small>
 ${p.industries.map((i) => html` <span class="tag">${industryName(ctx.lang, i)}</span>`)}</td>
 <td>${dualTime(p.lastChangedAt)}</td>
+<td>${changeFigures(ctx, p.lastChange, p.versionCount === 1)}</td>
 <td class="num">${p.versionCount}${p.versionCount > 1 ? html`<br><a class="diff-link" href="${href(ctx, '/diff', { url: p.url, from: p.versionCount - 1, to: p.versionCount })}">${t('diff')}</a>` : ''}</td>
 <td class="num">${p.captureCount}</td></tr>`,
   )
   const prev =
     list.offset > 0 ? href(ctx, '/', { ...f, offset: Math.max(0, list.offset - list.limit) || undefined }) : null
   const next = list.offset + list.limit < list.total ? href(ctx, '/', { ...f, offset: list.offset + list.limit }) : null
-  const s = facets.stats
-  return html`<p class="stats">${t('stats')}: ${s.pages} ${t('pages')} · ${s.versions} ${t('versions')} · ${s.captures} ${t('captures')} · ${formatBytes(s.storedBlobBytes)}</p>
+  return html`<p class="stats">${t('stats')}: ${facets.pages} ${t('pages')} · ${facets.versions} ${t('versions')} · ${facets.captures} ${t('captures')}</p>
 <div class="home">
 <aside>
 <form class="filters" action="${href(ctx, '/')}" method="get">
@@ -47,7 +47,7 @@ ${p.industries.map((i) => html` <span class="tag">${industryName(ctx.lang, i)}</
 ${
   list.pages.length === 0
     ? html`<p>${t('noPages')}</p>`
-    : html`<table class="list"><thead><tr><th>${t('title')}</th><th>${t('changed')}</th><th>${t('versions')}</th><th>${t('captures')}</th></tr></thead><tbody>${rows}</tbody></table>`
+    : html`<table class="list"><thead><tr><th>${t('title')}</th><th>${t('changed')}</th><th>${t('howMuch')}</th><th>${t('versions')}</th><th>${t('captures')}</th></tr></thead><tbody>${rows}</tbody></table>`
 }
 <nav class="pager">${prev ? html`<a rel="prev" href="${prev}">${t('previous')}</a>` : ''} ${next ? html`<a rel="next" href="${next}">${t('next')}</a>` : ''}</nav>
 </section>
@@ -100,11 +100,11 @@ ${
     : ''
 }
 <h2>${t('versions')} (${n})</h2>
-<table class="list versions"><thead><tr><th>#</th><th>${t('changed')}</th><th>${t('title')}</th><th></th></tr></thead><tbody>
+<table class="list versions"><thead><tr><th>#</th><th>${t('changed')}</th><th>${t('howMuch')}</th><th>${t('title')}</th><th></th></tr></thead><tbody>
 ${[...tl.versions].reverse().map(
   (
     v,
-  ) => html`<tr id="v${v.number}"><td><a href="${href(ctx, '/version', { id: v.id })}">v${v.number}</a></td><td>${dualTime(v.createdAt)}</td><td>${v.title}</td>
+  ) => html`<tr id="v${v.number}"><td><a href="${href(ctx, '/version', { id: v.id })}">v${v.number}</a></td><td>${dualTime(v.createdAt)}</td><td>${changeFigures(ctx, v.change, v.number === 1)}</td><td>${v.title}</td>
 <td>${v.number > 1 ? html`<a class="diff-link" href="${href(ctx, '/diff', { url: p.url, from: v.number - 1, to: v.number })}">${t('compareWithPrevious')}</a> · ` : ''}<a href="${href(ctx, '/capture', { id: v.captureId })}">${t('raw')}</a></td></tr>`,
 )}</tbody></table>
 <h2>${t('captures')} (${tl.captures.length})</h2>
@@ -130,8 +130,11 @@ export function renderVersion(ctx: RenderContext, v: Version, page: Page): SafeH
   return html`<h1>${v.title}</h1>
 <p class="crumbs"><a href="${href(ctx, '/page', { url: v.url })}">${t('timeline')}</a> · v${v.number} / ${page.versionCount}
 ${v.number > 1 ? html` · <a class="diff-link" href="${href(ctx, '/diff', { url: v.url, from: v.number - 1, to: v.number })}">${t('compareWithPrevious')}</a>` : ''}
-· <a href="${href(ctx, '/capture', { id: v.captureId })}">${t('raw')}</a></p>
+· <a href="${href(ctx, '/capture', { id: v.captureId })}">${t('raw')}</a>
+· <a class="download" href="${href(ctx, `/api/captures/${v.captureId}/raw`)}" download>${t('download')}</a>
+· <a class="download-warc" href="${href(ctx, `/api/captures/${v.captureId}/warc`)}" download>${t('downloadWarc')}</a></p>
 <dl class="facts">
+<dt>${t('howMuch')}</dt><dd>${changeFigures(ctx, v.change, v.number === 1)}</dd>
 <dt>${t('version')}</dt><dd>${dualTime(v.createdAt)}</dd>
 <dt>${t('byline')}</dt><dd>${a.byline.join('、') || '—'}</dd><dt>${t('editors')}</dt><dd>${a.editors.join('、') || '—'}</dd>
 <dt>${t('source')}</dt><dd>${a.source ?? '—'}</dd><dt>${t('published')}</dt><dd>${dualTime(a.publishedAt)}</dd>
@@ -141,9 +144,14 @@ ${v.number > 1 ? html` · <a class="diff-link" href="${href(ctx, '/diff', { url:
 <article class="article" lang="${a.lang ?? 'zh'}">${blocks}</article>`
 }
 
-/** A raw capture: facts, response headers, the sandboxed frame and the download link. */
+/** A raw capture: facts, response headers, the sandboxed frame and the download links. */
 export function renderCapture(ctx: RenderContext, c: Capture): SafeHtml {
   const { t } = ctx
+  // A 304 has no body but is still a WARC `revisit`; only a failed fetch has nothing to export.
+  const warc =
+    c.outcome === 'failed'
+      ? ''
+      : html`<a class="download-warc" href="${href(ctx, `/api/captures/${c.id}/warc`)}" download>${t('downloadWarc')}</a>`
   return html`<h1>${t('capture')} #${c.id}</h1>
 <p class="crumbs"><a href="${href(ctx, '/page', { url: c.url })}">${t('timeline')}</a>${c.versionId !== null ? html` · <a href="${href(ctx, '/version', { id: c.versionId })}">v${c.versionNumber}</a>` : ''}</p>
 <dl class="facts">
@@ -153,9 +161,8 @@ export function renderCapture(ctx: RenderContext, c: Capture): SafeHtml {
 </dl>
 ${
   c.bodyHash === null
-    ? html`<p>${t('noBody')}</p>`
-    : html`<p><a class="download" href="${href(ctx, `/api/captures/${c.id}/raw`)}" download>${t('download')}</a> ·
-<a class="download-warc" href="${href(ctx, `/api/captures/${c.id}/warc`)}" download>${t('downloadWarc')}</a></p>
+    ? html`<p>${t('noBody')}${warc ? html` ${warc}` : ''}</p>`
+    : html`<p><a class="download" href="${href(ctx, `/api/captures/${c.id}/raw`)}" download>${t('download')}</a> · ${warc}</p>
 <p class="note">${t('rawNote')}</p>
 <iframe class="raw-frame" sandbox src="${href(ctx, `/capture/${c.id}/frame`)}" title="${t('raw')} #${c.id}" referrerpolicy="no-referrer"></iframe>`
 }
@@ -169,7 +176,42 @@ export function renderError(ctx: RenderContext, status: number, message: string)
 <p><a href="${href(ctx, '/')}">${ctx.t('home')}</a></p>`
 }
 
+/**
+ * How much a version changed, compactly: `+added −removed` characters, then the paragraphs edited, added,
+ * removed and moved and the metadata fields that changed. A first version (`first`) is all new: only its
+ * size is shown. Null (a page that never yielded an article) renders a dash.
+ *
+ * @example
+ * changeFigures(ctx, page.lastChange, page.versionCount === 1) // +3 −2 字 / 改 1 段 · 标题、作者
+ */
+export function changeFigures(ctx: RenderContext, change: VersionChange | null, first: boolean): SafeHtml {
+  if (change === null) return html`—`
+  const { t } = ctx
+  if (first) {
+    return html`<span class="delta"><span class="new">${t('newPage')}</span> <span class="plus">+${num(change.charsAdded)}</span> <small>${t('chars')}</small></span>`
+  }
+  const paras = PARAGRAPH_COUNTS.filter(([field]) => change[field] > 0).map(([field, key]) =>
+    t(key).replace('{n}', num(change[field])),
+  )
+  const fields = change.metadata.map((f) => fieldName(ctx.lang, f)).join(ctx.lang === 'zh' ? '、' : ', ')
+  const more = [...paras, fields].filter((x) => x !== '').join(' · ')
+  return html`<span class="delta"><span class="plus">+${num(change.charsAdded)}</span> <span class="minus">−${num(change.charsRemoved)}</span> <small>${t('chars')}</small>${more ? html`<br><small class="delta-more">${more}</small>` : ''}</span>`
+}
+
 // --- Internal helpers ---
+
+/** The paragraph counts of a change, in display order, with their message. */
+const PARAGRAPH_COUNTS: ReadonlyArray<readonly [keyof VersionChange & `paragraphs${string}`, MessageKey]> = [
+  ['paragraphsChanged', 'parasChanged'],
+  ['paragraphsAdded', 'parasAdded'],
+  ['paragraphsRemoved', 'parasRemoved'],
+  ['paragraphsMoved', 'parasMoved'],
+]
+
+/** An integer with thousands separators (`20,031`), without the cost of `toLocaleString`. */
+function num(n: number): string {
+  return n < 1000 ? String(n) : String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
 
 /** The archive marks matches as `[word]`; escape everything, then turn the marks into `<mark>`. */
 function snippet(text: string): SafeHtml[] {

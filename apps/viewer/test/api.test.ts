@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
-import type { Capture, Page, SearchHit, Timeline, Version } from '@parkwatch/archive'
+import { type Capture, importWarc, type Page, type SearchHit, type Timeline, type Version } from '@parkwatch/archive'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createViewer, InsecureBindError, startViewer, VIEWER_CSP } from '../src/index.js'
 import { createFixture, type Fixture, URLS } from './fixture.js'
@@ -38,6 +39,11 @@ describe('GET /api/pages', () => {
     const edited = await json<{ total: number; pages: Page[] }>('/api/pages?minVersions=2')
     expect(edited.total).toBe(1)
     expect(edited.pages[0]?.versionCount).toBe(3)
+    expect((await json<{ total: number }>('/api/pages?minVersions=3')).total).toBe(1)
+    expect((await json<{ total: number; pages: Page[] }>('/api/pages?minVersions=4')).pages).toEqual([])
+    expect((await json<{ total: number }>('/api/pages?minVersions=1')).total).toBe(3)
+    const aiEdited = await json<{ total: number }>('/api/pages?minVersions=2&industry=ai')
+    expect(aiEdited.total).toBe(0)
     const since = await json<{ pages: Page[] }>('/api/pages?changedSince=2026-01-03T00:00:00Z')
     expect(since.pages.map((p) => p.url).sort()).toEqual([URLS.edited, URLS.hostile].sort())
     const published = await json<{ pages: Page[] }>('/api/pages?from=2026-01-02&to=2026-01-03')
@@ -45,6 +51,25 @@ describe('GET /api/pages', () => {
     const paged = await json<{ total: number; pages: Page[] }>('/api/pages?limit=1&offset=1')
     expect(paged.total).toBe(3)
     expect(paged.pages.map((p) => p.url)).toEqual([URLS.edited])
+  })
+
+  it('says how much each page last changed (lastChange)', async () => {
+    const { pages } = await json<{ pages: Page[] }>('/api/pages')
+    const edited = pages.find((p) => p.url === URLS.edited)
+    // v2 -> v3: two paragraphs swapped places and 。 became ！ (one character out, one in).
+    expect(edited?.lastChange).toEqual({
+      charsAdded: 1,
+      charsRemoved: 1,
+      paragraphsAdded: 0,
+      paragraphsRemoved: 0,
+      paragraphsChanged: 0,
+      paragraphsMoved: 2,
+      paragraphsUnchanged: 1,
+      metadata: [],
+    })
+    // A page seen once: its whole body is new.
+    const trad = pages.find((p) => p.url === URLS.traditional)
+    expect(trad?.lastChange).toMatchObject({ charsAdded: 32, charsRemoved: 0, paragraphsAdded: 2 })
   })
 
   it.each([
@@ -78,6 +103,14 @@ describe('pages, timelines, versions', () => {
     const tl = await json<Timeline>(`/api/timeline?url=${enc(URLS.edited)}`)
     expect(tl.versions.map((v) => v.number)).toEqual([1, 2, 3])
     expect(tl.captures.map((c) => c.outcome)).toEqual(['ok', 'ok', 'ok', 'not-modified', 'failed'])
+    // Each version says how much it changed against the one before (v2: a figure and the title, byline).
+    expect(tl.versions.map((v) => [v.change.charsAdded, v.change.charsRemoved, v.change.metadata])).toEqual([
+      [65, 0, []],
+      [3, 2, ['title', 'byline']],
+      [1, 1, []],
+    ])
+    expect(tl.versions[1]?.change.paragraphsChanged).toBe(1)
+    expect(tl.page.lastChange).toEqual(tl.versions[2]?.change)
     const byId = await json<Timeline>(`/api/timeline?id=${tl.page.id}`)
     expect(byId.page.url).toBe(URLS.edited)
     await json(`/api/timeline?url=${enc('https://nowhere.example/x')}`, 404)
@@ -88,6 +121,7 @@ describe('pages, timelines, versions', () => {
     const v = await json<Version>(`/api/versions/${fx.editedVersionIds[1]}`)
     expect(v.number).toBe(2)
     expect(v.article.byline).toEqual(['张三', '李四'])
+    expect(v.change).toMatchObject({ charsAdded: 3, charsRemoved: 2, paragraphsChanged: 1 })
     await json('/api/versions/123456', 404)
     await json('/api/versions/abc', 400)
   })
@@ -171,22 +205,70 @@ describe('captures', () => {
     await json('/api/captures/x/raw', 400)
   })
 
-  it('exports a capture as a gzipped WARC record', async () => {
+  it('exports a capture as a WARC 1.1 file: warcinfo, response and the request it answers', async () => {
     const res = await get(`/api/captures/${fx.hostileCaptureId}/warc`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="capture-${fx.hostileCaptureId}.warc.gz"`)
-    const text = gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8')
-    expect(text).toMatch(/^WARC\/1\.1\r\n/)
-    expect(text).toContain(`WARC-Target-URI: ${URLS.hostile}`)
-    expect(text).toContain('window.top.document.title')
+    expect(res.headers.get('content-security-policy')).toMatch(/^sandbox;/)
+    const file = Buffer.from(await res.arrayBuffer())
+    const raw = Buffer.from(await (await get(`/api/captures/${fx.hostileCaptureId}/raw`)).arrayBuffer())
+    const records = parseWarc(gunzipSync(file))
+    expect(records.map((r) => r.headers.get('warc-type'))).toEqual(['warcinfo', 'response', 'request'])
+    const [info, response, request] = records as [WarcRecord, WarcRecord, WarcRecord]
+    expect(info.headers.get('warc-filename')).toBe(`capture-${fx.hostileCaptureId}.warc.gz`)
+    expect(response.headers.get('warc-target-uri')).toBe(URLS.hostile)
+    expect(response.headers.get('warc-date')).toBe('2026-01-03T03:00:00Z')
+    expect(response.headers.get('content-type')).toBe('application/http;msgtype=response')
+    // The response block is the HTTP head then the raw body, byte for byte, with both digests right.
+    const split = response.block.indexOf('\r\n\r\n') + 4
+    expect(response.block.subarray(0, split).toString('utf8')).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*content-type: text\/html; charset=utf-8\r\n/i,
+    )
+    expect(response.block.subarray(split).equals(raw)).toBe(true)
+    expect(response.headers.get('warc-payload-digest')).toBe(`sha256:${sha256(raw)}`)
+    for (const r of records.slice(1)) expect(r.headers.get('warc-block-digest')).toBe(`sha256:${sha256(r.block)}`)
+    expect(request.headers.get('warc-concurrent-to')).toBe(response.headers.get('warc-record-id'))
+    expect(request.block.toString('utf8')).toBe('GET /semi/story.html HTTP/1.1\r\nhost: evil-portal.example\r\n\r\n')
+    // The archive's own WARC reader (warcio underneath) reads it back to the same capture.
+    const back = []
+    for await (const c of importWarc(file)) back.push(c)
+    expect(back).toHaveLength(1)
+    expect(back[0]?.url).toBe(URLS.hostile)
+    expect(back[0]?.status).toBe(200)
+    expect(Buffer.from(back[0]?.body as Uint8Array).equals(raw)).toBe(true)
     await json('/api/captures/99999/warc', 404)
   })
 
-  it('404s the raw body of a capture without one', async () => {
+  it('exports a 304 as a server-not-modified revisit, and links it from the capture page', async () => {
+    const tl = await json<Timeline>(`/api/timeline?url=${enc(URLS.edited)}`)
+    const notModified = tl.captures.find((c) => c.outcome === 'not-modified') as Capture
+    const res = await get(`/api/captures/${notModified.id}/warc`)
+    expect(res.status).toBe(200)
+    const records = parseWarc(gunzipSync(Buffer.from(await res.arrayBuffer())))
+    expect(records.map((r) => r.headers.get('warc-type'))).toEqual(['warcinfo', 'revisit', 'request'])
+    const revisit = records[1] as WarcRecord
+    expect(revisit.headers.get('warc-profile')).toBe('http://netpreserve.org/warc/1.1/revisit/server-not-modified')
+    expect(revisit.block.toString('utf8')).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/)
+    expect(revisit.headers.get('warc-block-digest')).toBe(`sha256:${sha256(revisit.block)}`)
+    await json(`/api/captures/${notModified.id}/raw`, 404)
+    const page = await (await get(`/capture?id=${notModified.id}&lang=en`)).text()
+    expect(page).toContain(`href="/api/captures/${notModified.id}/warc"`)
+    expect(page).not.toContain(`href="/api/captures/${notModified.id}/raw"`)
+  })
+
+  it('offers the raw body and the WARC of a version from its page', async () => {
+    const page = await (await get(`/version?id=${fx.editedVersionIds[0]}&lang=en`)).text()
+    const v = await json<Version>(`/api/versions/${fx.editedVersionIds[0]}`)
+    expect(page).toContain(`class="download" href="/api/captures/${v.captureId}/raw"`)
+    expect(page).toContain(`class="download-warc" href="/api/captures/${v.captureId}/warc"`)
+  })
+
+  it('404s the raw body and the WARC of a failed fetch', async () => {
     const tl = await json<Timeline>(`/api/timeline?url=${enc(URLS.edited)}`)
     const failed = tl.captures.find((c) => c.outcome === 'failed') as Capture
     await json(`/api/captures/${failed.id}/raw`, 404)
     await json(`/api/captures/${failed.id}/warc`, 404)
+    expect(await (await get(`/capture?id=${failed.id}`)).text()).not.toContain('/warc"')
   })
 
   it('serves the frame document with the sandbox CSP', async () => {
@@ -200,16 +282,52 @@ describe('captures', () => {
 })
 
 describe('stats, headers, errors, auth', () => {
-  it('returns totals and facets', async () => {
+  it('returns totals and counts by host, source and industry', async () => {
+    type Count = { pages: number; versions: number; captures: number }
     const s = await json<{
-      stats: { pages: number; versions: number }
-      hosts: unknown[]
-      industries: Array<{ industry: string; pages: number }>
+      stats: { pages: number; versions: number; captures: number; blobs: number }
+      hosts: Array<{ host: string } & Count>
+      sources: Array<{ source: string } & Count>
+      industries: Array<{ industry: string } & Count>
     }>('/api/stats')
-    expect(s.stats.pages).toBe(3)
-    expect(s.stats.versions).toBe(5)
+    expect(s.stats).toMatchObject({ pages: 3, versions: 5, captures: 7, blobs: 5 })
     expect(s.hosts).toHaveLength(3)
-    expect(s.industries.find((i) => i.industry === 'ai')?.pages).toBe(1)
+    expect(s.hosts.find((h) => h.host === 'news.sipac.example')).toEqual({
+      host: 'news.sipac.example',
+      pages: 1,
+      versions: 3,
+      captures: 5,
+    })
+    expect(s.sources.map((x) => x.source).sort()).toEqual(['evil', 'hk', 'sipac'])
+    expect(s.industries.find((i) => i.industry === 'ai')).toEqual({
+      industry: 'ai',
+      pages: 1,
+      versions: 1,
+      captures: 1,
+    })
+    expect(await (await get('/?lang=en')).text()).toContain('3 pages · 5 Versions · 7 Captures')
+  })
+
+  it('counts what the archive holds now: no cached counts', async () => {
+    const own = await createFixture()
+    try {
+      const viewer = createViewer({ archive: own.archive })
+      const hosts = async () =>
+        ((await (await viewer.request('/api/stats')).json()) as { hosts: Array<{ host: string; captures: number }> })
+          .hosts
+      expect((await hosts()).find((h) => h.host === 'hk.example')?.captures).toBe(1)
+      await own.archive.ingest({ url: URLS.traditional, status: 304, fetchedAt: '2026-01-06T00:00:00Z' }, null)
+      await own.archive.ingest(
+        { url: 'https://new.example/a.html', status: 404, fetchedAt: '2026-01-06T00:00:00Z' },
+        null,
+      )
+      expect((await hosts()).find((h) => h.host === 'hk.example')?.captures).toBe(2)
+      const home = await (await viewer.request('/?lang=en')).text()
+      expect(home).toContain('4 pages · 5 Versions · 9 Captures')
+      expect(home).toContain('>new.example</a>')
+    } finally {
+      await own.close()
+    }
   })
 
   it('sets security headers on pages and 404s unknown routes', async () => {
@@ -277,3 +395,37 @@ describe('stats, headers, errors, auth', () => {
     expect(zh).toContain('最近变更')
   })
 })
+
+// --- Internal helpers ---
+
+interface WarcRecord {
+  /** Header names lower-cased. */
+  headers: Map<string, string>
+  block: Buffer
+}
+
+/** Split an uncompressed WARC file into records, checking the framing (version line, lengths, CRLFs). */
+function parseWarc(file: Buffer): WarcRecord[] {
+  const out: WarcRecord[] = []
+  for (let pos = 0; pos < file.length; ) {
+    const end = file.indexOf('\r\n\r\n', pos)
+    expect(end).toBeGreaterThan(pos)
+    const [version, ...lines] = file.subarray(pos, end).toString('utf8').split('\r\n')
+    expect(version).toBe('WARC/1.1')
+    const headers = new Map(
+      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const),
+    )
+    expect(headers.get('warc-record-id')).toMatch(/^<urn:uuid:[0-9a-f-]{36}>$/)
+    const length = Number(headers.get('content-length'))
+    const block = file.subarray(end + 4, end + 4 + length)
+    expect(block.length).toBe(length)
+    expect(file.subarray(end + 4 + length, end + 8 + length).toString('latin1')).toBe('\r\n\r\n')
+    out.push({ headers, block })
+    pos = end + 8 + length
+  }
+  return out
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}

@@ -170,3 +170,129 @@ describe('viewer in chromium', () => {
     expect(requested.filter((u) => /beacon|refresh/.test(u))).toEqual([])
   })
 })
+
+describe('keyboard, phone and how much changed', () => {
+  // Page-side code runs in the browser; this tsconfig has no DOM lib, hence these small shapes and casts.
+  type El = {
+    matches(selector: string): boolean
+    getAttribute(name: string): string | null
+  }
+  type Win = {
+    document: { activeElement: El | null; documentElement: { scrollWidth: number; clientWidth: number } }
+    getComputedStyle(el: El): { outlineStyle: string; outlineWidth: string }
+  }
+  /** Press Tab until the focused element matches `selector` (fails after `max` presses). */
+  const tabTo = async (selector: string, max = 80): Promise<void> => {
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press('Tab')
+      if (
+        await page.evaluate(
+          (sel) => (globalThis as unknown as Win).document.activeElement?.matches(sel) ?? false,
+          selector,
+        )
+      )
+        return
+    }
+    throw new Error(`Tab never reached ${selector} on ${page.url()}`)
+  }
+
+  /** The focused element shows the focus ring: it matches :focus-visible and has a 3 px solid outline. */
+  const expectFocusVisible = async (): Promise<void> => {
+    const ring = await page.evaluate(() => {
+      const el = (globalThis as unknown as Win).document.activeElement
+      if (el === null) return null
+      const style = (globalThis as unknown as Win).getComputedStyle(el)
+      return { visible: el.matches(':focus-visible'), style: style.outlineStyle, width: style.outlineWidth }
+    })
+    expect(ring).toEqual({ visible: true, style: 'solid', width: '3px' })
+  }
+
+  const changePos = () => page.locator('.changepos').textContent()
+
+  it('searches in Chinese, opens a result, its timeline and a diff, and walks the changes, all by keyboard', async () => {
+    await page.goto(`${viewer.url}/?lang=en`)
+    await tabTo('header input[name="q"]')
+    await expectFocusVisible()
+    await page.keyboard.type('专项基金')
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/search\?q=/)
+    expect(new URL(page.url()).searchParams.get('q')).toBe('专项基金')
+    // Every version of the edited article mentions the fund; the newest comes first.
+    expect(await page.locator('li.hit').count()).toBe(3)
+    await tabTo('a.hit-title')
+    await expectFocusVisible()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/version\?id=/)
+    expect(await page.locator('.crumbs').textContent()).toContain('v3 / 3')
+    await tabTo('.crumbs a[href^="/page?"]')
+    await expectFocusVisible()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/page\?url=/)
+    await tabTo('#v3 a.diff-link')
+    await expectFocusVisible()
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/diff\?.*from=2&to=3/)
+    const total = Number(await changePos())
+    expect(total).toBeGreaterThanOrEqual(2)
+    await page.keyboard.press('j')
+    expect(await changePos()).toBe(`1 / ${total}`)
+    await page.keyboard.press('j')
+    expect(await changePos()).toBe(`2 / ${total}`)
+    expect(await page.locator('#chg-2.current, .chg.current').count()).toBe(1)
+    await page.keyboard.press('k')
+    expect(await changePos()).toBe(`1 / ${total}`)
+    // The on-screen buttons work from the keyboard too, and show where the focus is.
+    await tabTo('button[data-nav="next"]')
+    await expectFocusVisible()
+    await page.keyboard.press('Enter')
+    expect(await changePos()).toBe(`2 / ${total}`)
+    // `/` jumps back to the search box from anywhere.
+    await page.keyboard.press('/')
+    expect(await page.evaluate(() => (globalThis as unknown as Win).document.activeElement?.getAttribute('name'))).toBe(
+      'q',
+    )
+    await expectFocusVisible()
+  })
+
+  it('fits a 390 px phone without horizontal scrolling on home, timeline and diff', async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    const paths = [
+      '/',
+      '/?lang=en',
+      `/page?url=${enc(URLS.edited)}`,
+      `/page?url=${enc(URLS.edited)}&lang=en`,
+      `/diff?url=${enc(URLS.edited)}&from=1&to=2`,
+      `/diff?url=${enc(URLS.edited)}&from=1&to=3&lang=en`,
+    ]
+    for (const path of paths) {
+      await page.goto(`${viewer.url}${path}`)
+      const { scrollWidth, clientWidth } = await page.evaluate(() => {
+        const d = (globalThis as unknown as Win).document.documentElement
+        return { scrollWidth: d.scrollWidth, clientWidth: d.clientWidth }
+      })
+      expect(clientWidth, path).toBe(390)
+      expect(scrollWidth, path).toBeLessThanOrEqual(clientWidth)
+    }
+  })
+
+  it('shows how much an edited article changed on the home page and its timeline', async () => {
+    // The figures as shown, the line break written as ' / '.
+    const figures = (selector: string, title?: string) => {
+      const rows = page.locator(selector)
+      return (title === undefined ? rows : rows.filter({ hasText: title }))
+        .locator('.delta')
+        .evaluate((el) =>
+          (el as unknown as { innerHTML: string }).innerHTML.replace(/<br>/g, ' / ').replace(/<[^>]+>/g, ''),
+        )
+    }
+    await page.goto(`${viewer.url}/`)
+    // v2 -> v3 of the edited article: two paragraphs swapped, 。 became ！.
+    expect(await figures('table.list tbody tr', '园区发布生物医药产业新政')).toBe('+1 −1 字 / 移 2 段')
+    expect(await figures('table.list tbody tr', '蘇州工業園區人工智能產業發展迅速')).toBe('新 +32 字')
+    await page.goto(`${viewer.url}/?lang=en`)
+    expect(await figures('table.list tbody tr', '园区发布生物医药产业新政')).toBe('+1 −1 chars / 2 ¶ moved')
+    await page.goto(`${viewer.url}/page?url=${enc(URLS.edited)}&lang=en`)
+    expect(await figures('#v2')).toBe('+3 −2 chars / 1 ¶ edited · title, byline')
+    expect(await figures('#v1')).toBe('new +65 chars')
+  })
+})

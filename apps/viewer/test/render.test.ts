@@ -6,6 +6,7 @@ import { html, renderContext, SafeHtml } from '../src/html.js'
 import { pickLang } from '../src/i18n.js'
 import { parseDate, parseId, parseUrl } from '../src/params.js'
 import { renderDiffPage } from '../src/render-diff.js'
+import { changeFigures } from '../src/render-pages.js'
 
 describe('html template', () => {
   it('escapes every interpolation but SafeHtml', () => {
@@ -43,6 +44,39 @@ describe('parameter parsing', () => {
     for (const bad of ['javascript:alert(1)', 'file:///etc/passwd', '../../etc', '']) {
       expect(() => parseUrl(bad)).toThrow(BadParamError)
     }
+  })
+})
+
+describe('how much changed', () => {
+  const change = {
+    charsAdded: 20031,
+    charsRemoved: 2,
+    paragraphsAdded: 1,
+    paragraphsRemoved: 0,
+    paragraphsChanged: 3,
+    paragraphsMoved: 2,
+    paragraphsUnchanged: 7,
+    metadata: ['title' as const, 'publishedAt' as const],
+  }
+  const text = (h: SafeHtml) => h.value.replace(/<br>/g, ' / ').replace(/<[^>]+>/g, '')
+  const zh = renderContext('zh', '', new URL('http://viewer/'))
+  const en = renderContext('en', '', new URL('http://viewer/'))
+
+  it('shows characters, paragraphs and metadata fields compactly in Chinese and English', () => {
+    expect(text(changeFigures(zh, change, false))).toBe('+20,031 −2 字 / 改 3 段 · 增 1 段 · 移 2 段 · 标题、发布时间')
+    expect(text(changeFigures(en, change, false))).toBe(
+      '+20,031 −2 chars / 3 ¶ edited · 1 ¶ added · 2 ¶ moved · title, published',
+    )
+  })
+
+  it('shows a first version as new, a metadata-only edit and a page without versions', () => {
+    expect(text(changeFigures(en, { ...change, charsAdded: 65 }, true))).toBe('new +65 chars')
+    const metaOnly = { ...change, charsAdded: 0, charsRemoved: 0, paragraphsAdded: 0, paragraphsChanged: 0 }
+    expect(text(changeFigures(zh, { ...metaOnly, paragraphsMoved: 0, metadata: ['byline'] }, false))).toBe(
+      '+0 −0 字 / 作者',
+    )
+    expect(text(changeFigures(zh, { ...metaOnly, paragraphsMoved: 0, metadata: [] }, false))).toBe('+0 −0 字')
+    expect(changeFigures(en, null, false).value).toBe('—')
   })
 })
 
