@@ -221,7 +221,8 @@ export function sequence(handlers: RouteHandler[]): RouteHandler {
 
 /**
  * Encode `text` in a legacy charset. Node ships decoders for them but no encoders, so the reverse table is
- * built once per charset from `TextDecoder` over every single- and double-byte code.
+ * built once per charset from `TextDecoder` over every single- and double-byte code. GB18030's four-byte
+ * sequences are computed for characters outside the BMP (`𠮷`), which GBK cannot encode at all.
  */
 export function encodeLegacy(text: string, charset: string): Uint8Array {
   const name = new TextDecoder(charset).encoding
@@ -234,7 +235,7 @@ export function encodeLegacy(text: string, charset: string): Uint8Array {
       out.push(code)
       continue
     }
-    const bytes = table.get(ch)
+    const bytes = table.get(ch) ?? (name === 'gb18030' && code >= 0x10000 ? gb18030FourBytes(code) : undefined)
     if (!bytes) throw new Error(`cannot encode ${JSON.stringify(ch)} in ${name}`)
     out.push(...bytes)
   }
@@ -244,6 +245,18 @@ export function encodeLegacy(text: string, charset: string): Uint8Array {
 // --- Internal helpers ---
 
 const tables = new Map<string, Map<string, number[]>>()
+
+/** GB18030 maps U+10000.. linearly onto the four-byte codes from 0x90308130 (linear index 189000). */
+function gb18030FourBytes(code: number): number[] {
+  let n = 189_000 + code - 0x10000
+  const b4 = n % 10
+  n = (n - b4) / 10
+  const b3 = n % 126
+  n = (n - b3) / 126
+  const b2 = n % 10
+  const b1 = (n - b2) / 10
+  return [0x81 + b1, 0x30 + b2, 0x81 + b3, 0x30 + b4]
+}
 
 function reverseTable(charset: string): Map<string, number[]> {
   const cached = tables.get(charset)
