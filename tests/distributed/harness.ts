@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Archive, createArchive, postgresBackend } from '@parkwatch/archive'
+import { queueIdle } from '@parkwatch/cli'
 import { type DemoPortal, type ExpectedArticle, startDemoPortal } from '@parkwatch/demo-portal'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -176,12 +177,9 @@ export async function until(
   }
 }
 
-/** True when nothing is waiting or running and no delayed job is due within `horizonMs`. */
-export async function drained(queue: Queue, horizonMs: number): Promise<boolean> {
-  const c = await queue.getJobCounts('waiting', 'active', 'prioritized')
-  if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) > 0) return false
-  const delayed = await queue.getDelayed(0, -1)
-  return delayed.every((j) => j.timestamp + (j.delay ?? 0) > Date.now() + horizonMs)
+/** True when nothing is waiting or running and no delayed job is due within `horizonMs` (one atomic read). */
+export function drained(cluster: Cluster, horizonMs: number): Promise<boolean> {
+  return queueIdle(cluster.queue, cluster.redis, horizonMs)
 }
 
 /** Completed visit jobs per URL (job ids), from BullMQ's completed set. */

@@ -75,7 +75,7 @@ describe.skipIf(!READY)('Redis restarted mid-run', () => {
     await new Promise((r) => setTimeout(r, 1_500))
     redisServer = await startRedis(port, dir)
     await until(
-      () => drained(cluster.queue, 30 * 60_000),
+      () => drained(cluster, 30 * 60_000),
       120_000,
       () => 'queue never drained after the restart',
     )

@@ -48,7 +48,7 @@ describe.skipIf(!READY)('three worker processes against the demo portal', () => 
     cluster.portal.advance()
     // Every planned revisit made: nothing waiting, running or delayed any more.
     await until(
-      () => drained(cluster.queue, Number.POSITIVE_INFINITY),
+      () => drained(cluster, Number.POSITIVE_INFINITY),
       90_000,
       () => 'queue never drained',
     )
@@ -150,7 +150,7 @@ describe.skipIf(!READY)('a worker killed with SIGKILL mid-run', () => {
     await until(
       async () => {
         counts = await cluster.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed')
-        return drained(cluster.queue, 30 * 60_000)
+        return drained(cluster, 30 * 60_000)
       },
       90_000,
       () => `queue never drained: ${JSON.stringify(counts)}\n${workers.map((w) => w.stderr.slice(-1500)).join('\n')}`,

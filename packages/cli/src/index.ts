@@ -17,7 +17,7 @@ export { discoverSite } from './discover.js'
 export type { HostGate, HostGateOptions, HostRule } from './distributed/host-gate.js'
 export { createHostGate } from './distributed/host-gate.js'
 export type { DeadLetter, QueueStatus } from './distributed/inspect.js'
-export { queueStatus, retryDeadLetters } from './distributed/inspect.js'
+export { queueIdle, queueStatus, retryDeadLetters } from './distributed/inspect.js'
 export type { DiscoverJobData, RetryPolicy, VisitJobData } from './distributed/queue.js'
 export {
   connectRedis,

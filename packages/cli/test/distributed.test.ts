@@ -6,9 +6,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Archive, createArchive, postgresBackend } from '@parkwatch/archive'
+import { type Archive, createArchive, memoryBackend, postgresBackend } from '@parkwatch/archive'
 import { type DemoPortal, startDemoPortal } from '@parkwatch/demo-portal'
 import { parseSources } from '@parkwatch/scraper'
 import type { Queue } from 'bullmq'
@@ -17,7 +19,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../src/cli.js'
 import { createHostGate } from '../src/distributed/host-gate.js'
-import { queueStatus, retryDeadLetters } from '../src/distributed/inspect.js'
+import { queueIdle, queueStatus, retryDeadLetters } from '../src/distributed/inspect.js'
 import { openQueue, visitJobId, visitJobOptions } from '../src/distributed/queue.js'
 import { scheduleSources } from '../src/distributed/schedule.js'
 import { type DistributedWorker, startWorker } from '../src/distributed/worker.js'
@@ -35,14 +37,13 @@ async function purge(redis: Redis, prefix: string): Promise<void> {
 }
 
 /** Resolve when nothing is waiting or active and every delayed job is due after `horizonMs` from now. */
-async function drained(queue: Queue, horizonMs: number, timeoutMs = 90_000): Promise<void> {
+async function drained(queue: Queue, redis: Redis, horizonMs: number, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const c = await queue.getJobCounts('waiting', 'active', 'prioritized')
-    const delayed = await queue.getDelayed(0, -1)
-    const soon = delayed.filter((j) => j.timestamp + (j.delay ?? 0) < Date.now() + horizonMs)
-    if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) + soon.length === 0) return
-    if (Date.now() > deadline) throw new Error(`queue not drained: ${JSON.stringify(c)}, ${soon.length} due soon`)
+  while (!(await queueIdle(queue, redis, horizonMs))) {
+    if (Date.now() > deadline) {
+      const c = await queue.getJobCounts('waiting', 'active', 'prioritized', 'delayed')
+      throw new Error(`queue not drained: ${JSON.stringify(c)}`)
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
 }
@@ -83,7 +84,7 @@ describe.skipIf(!ready)('distributed workers (BullMQ on Redis, Postgres archive)
         }),
       )
     }
-    await drained(queue, 30 * 60_000)
+    await drained(queue, redis, 30 * 60_000)
   }, 120_000)
 
   afterAll(async () => {
@@ -143,7 +144,7 @@ describe.skipIf(!ready)('distributed workers (BullMQ on Redis, Postgres archive)
     const before = (await queue.getDelayed(0, -1)).length
     const added = workers.reduce((n, w) => n + w.summary.added, 0)
     await queue.add('discover', { site: 'demo-blog' }, { jobId: `discover-demo-blog-again-${Date.now()}` })
-    await drained(queue, 30 * 60_000)
+    await drained(queue, redis, 30 * 60_000)
     expect(workers.reduce((n, w) => n + w.summary.added, 0)).toBe(added)
     expect((await queue.getDelayed(0, -1)).length).toBe(before)
   })
@@ -163,7 +164,7 @@ describe.skipIf(!ready)('distributed workers (BullMQ on Redis, Postgres archive)
     })
     const hits = portal.requests.length
     const job = await queue.add('visit', { ...planned.data, dueAt, visit: 1 }, { jobId: id })
-    await drained(queue, 30 * 60_000)
+    await drained(queue, redis, 30 * 60_000)
     expect((await queue.getJob(id))?.returnvalue).toMatchObject({ outcome: 'recovered' })
     expect(portal.requests.length).toBe(hits)
     expect((await archive.timeline(article.url))?.captures.length).toBe(1)
@@ -210,9 +211,17 @@ describe.skipIf(!ready)('distributed workers (BullMQ on Redis, Postgres archive)
         visit: 1,
       }
       const job = await retryQueue.add('visit', data, visitJobOptions(data, dueAt, { attempts: 3, backoffMs: 300 }))
-      await drained(retryQueue, 30 * 60_000)
+      await drained(retryQueue, redis, 30 * 60_000)
       const done = await retryQueue.getJob(job.id ?? '')
-      const why = JSON.stringify({ value: done?.returnvalue, failures, stack: done?.stacktrace })
+      const why = JSON.stringify({
+        state: await done?.getState(),
+        value: done?.returnvalue,
+        failures,
+        stack: done?.stacktrace,
+        d: done?.delay,
+        ts: done?.timestamp,
+        now: Date.now(),
+      })
       expect(done?.attemptsMade, why).toBe(2)
       expect(done?.returnvalue).toMatchObject({ outcome: expect.stringMatching(/unchanged|not-modified/) })
       expect((done?.finishedOn ?? 0) - (done?.timestamp ?? 0)).toBeGreaterThanOrEqual(300 * 0.5)
@@ -230,14 +239,14 @@ describe.skipIf(!ready)('distributed workers (BullMQ on Redis, Postgres archive)
       { url: 'http://127.0.0.1:9/x', site: 'no-such-site', firstSeenAt: 0, publishedAt: null, dueAt: 0, visit: 1 },
       { jobId: 'v-bad-0', attempts: 2 },
     )
-    await drained(queue, 30 * 60_000)
+    await drained(queue, redis, 30 * 60_000)
     const status = await queueStatus(queue)
     expect(status.deadLetters).toHaveLength(1)
     expect(status.deadLetters[0]).toMatchObject({ id: 'v-bad-0', site: 'no-such-site' })
     expect(status.deadLetters[0]?.reason).toMatch(/unknown site `no-such-site`/)
     expect(deadLetters.some((r) => r.includes('no-such-site'))).toBe(true)
     expect(await retryDeadLetters(queue, ['v-bad-0'])).toEqual(['v-bad-0'])
-    await drained(queue, 30 * 60_000)
+    await drained(queue, redis, 30 * 60_000)
     expect((await queueStatus(queue)).counts.failed).toBe(1)
   })
 
@@ -251,7 +260,7 @@ describe.skipIf(!ready)('distributed workers (BullMQ on Redis, Postgres archive)
     )
     expect(edited.length).toBeGreaterThan(0)
     await queue.add('discover', { site: 'demo-wechat' }, { jobId: `discover-demo-wechat-update-${Date.now()}` })
-    await drained(queue, 30 * 60_000)
+    await drained(queue, redis, 30 * 60_000)
     for (const a of edited) {
       const timeline = await archive.timeline(a.url)
       expect(timeline?.versions.length, a.id).toBe(2)
@@ -354,6 +363,111 @@ describe.skipIf(!ready)('the Redis host gate', () => {
       expect(holding).toBe(false)
     })
     await held
+  })
+  it('hands out tickets one interval apart, and keeps a sent-back job’s ticket for its return', async () => {
+    const redis = new Redis(REDIS_URL as string)
+    clients.push(redis)
+    const gate = createHostGate({ redis, prefix, hosts: { 'e.test': { rate: 4, concurrency: 1 } } })
+    const url = 'http://e.test/p'
+    expect(await gate.reserve(url, 'a', 50)).toBe(0)
+    const b = await gate.reserve(url, 'b', 50)
+    const c = await gate.reserve(url, 'c', 50)
+    expect(b).toBeGreaterThan(200)
+    expect(b).toBeLessThanOrEqual(250)
+    expect(c - b).toBeGreaterThanOrEqual(240)
+    expect(c - b).toBeLessThanOrEqual(260)
+    // Back too early, `b` is told the rest of its own wait, not given a new place at the end of the line.
+    const again = await gate.reserve(url, 'b', 50)
+    expect(again).toBeLessThanOrEqual(b)
+    expect(again).toBeGreaterThan(b - 50)
+    // Back on time, it goes; its ticket is used up, so a later return would queue it anew.
+    await new Promise((r) => setTimeout(r, again))
+    expect(await gate.reserve(url, 'b', 50)).toBeLessThanOrEqual(50)
+    expect(await gate.reserve(url, 'b', 50)).toBeGreaterThan(c - b)
+  })
+})
+
+/** Requests two local hosts got, in arrival order. */
+type Arrival = { host: string; path: string; at: number }
+
+/** A local host that answers every page at once and notes each page request in `log`. */
+async function noteHost(name: string, log: Arrival[]): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.url === '/robots.txt') {
+      res.writeHead(404).end()
+      return
+    }
+    log.push({ host: name, path: req.url ?? '', at: Date.now() })
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(`<html><head><title>${name} ${req.url}</title></head><body><p>苏州工业园区</p></body></html>`)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
+
+describe.skipIf(!ready)('a worker with hosts at their limits', () => {
+  it('sends a busy host’s jobs back until their tickets instead of letting them hold its slots', async () => {
+    const prefix = `pwtest-tickets-${randomUUID().slice(0, 8)}`
+    const log: Arrival[] = []
+    const hosts = { busy: await noteHost('busy', log), other: await noteHost('other', log) }
+    const text = `version: 1
+defaults:
+  rate: 2
+  concurrency: 1
+sites:
+  - id: busy
+    entries: [{ type: feed, url: '${hosts.busy.origin}/feed.xml' }]
+  - id: other
+    entries: [{ type: feed, url: '${hosts.other.origin}/feed.xml' }]
+`
+    const redis = new Redis(REDIS_URL as string, { maxRetriesPerRequest: null })
+    const queue = openQueue(redis, prefix)
+    const archive = createArchive({ backend: memoryBackend() })
+    // All of the busy host's jobs are queued before any of the other's: taken in queue order, both of the
+    // worker's slots would wait on the busy host (2 requests/s) while the other host's jobs sat behind them.
+    const now = Date.now()
+    for (const site of ['busy', 'other'] as const) {
+      for (let i = 1; i <= 4; i++) {
+        const url = `${hosts[site].origin}/a${i}.html`
+        const data = { url, site, firstSeenAt: now, publishedAt: null, dueAt: now, visit: 1 }
+        await queue.add('visit', data, visitJobOptions(data, now))
+      }
+    }
+    const worker = await startWorker({
+      redis: REDIS_URL as string,
+      archive,
+      prefix,
+      sources: parseSources(text, 'two-hosts.yaml'),
+      browser: false,
+      jobs: 2,
+      extractThreads: 0,
+    })
+    try {
+      await drained(queue, redis, 30 * 60_000, 30_000)
+      const of = (host: string) => log.filter((a) => a.host === host)
+      expect(of('busy')).toHaveLength(4)
+      expect(of('other')).toHaveLength(4)
+      // The other host's first page went out while the busy host's second was still waiting for its time.
+      const busy = of('busy')
+      expect((of('other')[0] as Arrival).at, JSON.stringify(log)).toBeLessThan((busy[1] as Arrival).at)
+      // And each host kept its own spacing (500 ms, give or take this process's event loop).
+      for (const host of ['busy', 'other']) {
+        const at = of(host).map((a) => a.at)
+        for (let i = 1; i < at.length; i++)
+          expect((at[i] as number) - (at[i - 1] as number)).toBeGreaterThanOrEqual(480)
+      }
+    } finally {
+      await worker.close()
+      await queue.close()
+      await purge(redis, prefix)
+      await redis.quit()
+      await archive.close()
+      await Promise.all([hosts.busy.close(), hosts.other.close()])
+    }
   })
 })
 

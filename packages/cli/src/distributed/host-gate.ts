@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis'
 /** Options of `createHostGate`. */
 export interface HostGateOptions {
   redis: Redis
-  /** Prefix of the gate's keys (`<prefix>:host:<host>:next`, `…:slots`). */
+  /** Prefix of the gate's keys (`<prefix>:host:<host>:next`, `…:slots`, `…:line`, `…:tickets`). */
   prefix: string
   /** Limits by host (`news.example.com`, port included when not default). @default {} */
   hosts?: Record<string, HostLimits>
@@ -44,6 +44,15 @@ export interface HostGate extends Politeness {
   rule(url: string): Promise<HostRule>
   /** How long until a request to `url`'s host could start (0 = now), without taking a slot. */
   wait(url: string): Promise<number>
+  /**
+   * Take a ticket: the host's next free start time, reserved for job `id` so the next job gets the one
+   * after. Resolves with the ms until the ticket's time (0 = go now). A job told to wait more than
+   * `holdMs` keeps its ticket in Redis: sent back to the queue until then, it finds its ticket when it
+   * returns and goes (a job that returns early is told the rest of its wait again). Waits up to `holdMs`
+   * are meant to be waited in place (`schedule` then spaces the actual starts). A ticket only plans: the
+   * spacing is still enforced when the request starts.
+   */
+  reserve(url: string, id: string, holdMs: number): Promise<number>
 }
 
 /** Redis script: take a slot of a host if its interval has passed and a slot is free, else say how long to wait. */
@@ -68,6 +77,33 @@ if interval > 0 then redis.call('SET', KEYS[1], now + interval, 'PX', interval +
 redis.call('ZADD', KEYS[2], now + lease, token)
 redis.call('PEXPIRE', KEYS[2], lease)
 return 0
+`
+
+/**
+ * Redis script: a ticket for job ARGV[2]. KEYS: the host's next start (set by ACQUIRE), its reservation
+ * line, its tickets (job id -> start time). Returns ms until the ticket's time.
+ */
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local id = ARGV[2]
+local hold = tonumber(ARGV[3])
+local held = tonumber(redis.call('HGET', KEYS[3], id) or '')
+if held then
+  if held - now <= hold then
+    redis.call('HDEL', KEYS[3], id)
+    return math.max(0, held - now)
+  end
+  return held - now
+end
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
+if interval > 0 then redis.call('SET', KEYS[2], at + interval, 'PX', at + interval - now + 1000) end
+if at - now > hold then
+  redis.call('HSET', KEYS[3], id, at)
+  redis.call('PEXPIRE', KEYS[3], at - now + 600000)
+end
+return at - now
 `
 
 /** Redis script: push a running request's lease further out (only if it is still held). */
@@ -120,13 +156,26 @@ export function createHostGate(options: HostGateOptions): HostGate {
     return found
   }
 
-  const keys = (host: string): [string, string] => [`${prefix}:host:${host}:next`, `${prefix}:host:${host}:slots`]
+  const keys = (host: string) => {
+    const base = `${prefix}:host:${host}`
+    return { next: `${base}:next`, slots: `${base}:slots`, line: `${base}:line`, tickets: `${base}:tickets` }
+  }
 
   async function ask(url: string, token: string, take: boolean): Promise<number> {
     const host = new URL(url).host
     const { intervalMs, concurrency } = await rule(url)
-    const [next, slots] = keys(host)
-    const wait = await redis.eval(ACQUIRE, 2, next, slots, intervalMs, concurrency, leaseMs, token, take ? '1' : '0')
+    const k = keys(host)
+    const wait = await redis.eval(
+      ACQUIRE,
+      2,
+      k.next,
+      k.slots,
+      intervalMs,
+      concurrency,
+      leaseMs,
+      token,
+      take ? '1' : '0',
+    )
     return Number(wait)
   }
 
@@ -142,6 +191,13 @@ export function createHostGate(options: HostGateOptions): HostGate {
   return {
     rule,
     wait: (url) => ask(url, '', false),
+    async reserve(url, id, holdMs) {
+      const host = new URL(url).host
+      const { intervalMs } = await rule(url)
+      const k = keys(host)
+      const wait = await redis.eval(RESERVE, 3, k.next, k.line, k.tickets, intervalMs, id, holdMs)
+      return Number(wait)
+    },
     async schedule<T>(url: string, task: () => Promise<T>): Promise<T> {
       const host = new URL(url).host
       const token = randomUUID()
@@ -158,7 +214,7 @@ export function createHostGate(options: HostGateOptions): HostGate {
         started = true
         s.queued--
         s.running++
-        const slots = keys(host)[1]
+        const slots = keys(host).slots
         const renew = setInterval(() => {
           redis.eval(RENEW, 1, slots, leaseMs, token).catch(() => {})
         }, leaseMs / 3)

@@ -3,6 +3,7 @@
  * (jobs that failed every attempt, kept with their reason), and retrying those jobs.
  */
 import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
 
 /** Jobs by state, schedulers and the newest dead letters. */
 export interface QueueStatus {
@@ -75,4 +76,36 @@ export async function retryDeadLetters(queue: Queue, ids: readonly string[] = []
     retried.push(job.id ?? '')
   }
   return retried
+}
+
+/**
+ * Redis script: jobs waiting, running or paused, plus delayed jobs due by ARGV[1] (BullMQ scores a delayed
+ * job `due ms * 0x1000 + a counter`), counted in one step.
+ */
+const PENDING = `
+local n = redis.call('LLEN', KEYS[1]) + redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('LLEN', KEYS[4])
+return n + redis.call('ZCOUNT', KEYS[5], '-inf', ARGV[1])
+`
+
+/**
+ * True when nothing is waiting or running and no delayed job is due within `horizonMs`: the queue has
+ * done all it had to do for now. The states are read in one step, so a job moving between them (a delayed
+ * job promoted and taken, a failed attempt sent back to wait for its retry) is never missed.
+ *
+ * @example
+ * ```ts
+ * while (!(await queueIdle(queue, redis, 60_000))) await new Promise((r) => setTimeout(r, 500))
+ * ```
+ *
+ * @param redis - A connection to the queue's Redis (the one the queue was opened on will do).
+ */
+export async function queueIdle(queue: Queue, redis: Redis, horizonMs: number): Promise<boolean> {
+  const dueBy = Number.isFinite(horizonMs) ? String((Date.now() + horizonMs) * 0x1000 + 0xfff) : '+inf'
+  const pending = await redis.eval(
+    PENDING,
+    5,
+    ...['wait', 'active', 'prioritized', 'paused', 'delayed'].map((state) => queue.toKey(state)),
+    dueBy,
+  )
+  return Number(pending) === 0
 }

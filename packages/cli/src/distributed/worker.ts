@@ -55,7 +55,10 @@ export interface WorkerOptions extends FetchStackOptions {
   stalledIntervalMs?: number
   /** Job-level retries (infrastructure failures: the archive down...); then the dead-letter list. @default 4 attempts, 2 s */
   jobRetry?: RetryPolicy
-  /** A host busy for longer than this delays the job (back to the queue) instead of holding a slot. @default 1_000 */
+  /**
+   * A job whose host's next free start (its ticket) is further off than this goes back to the queue until
+   * then instead of waiting in a slot. @default 100
+   */
   delayAboveMs?: number
   /** What revisit ages count from. @default 'first-seen' */
   ageFrom?: RevisitAgeFrom
@@ -97,7 +100,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   const emit = options.onEvent ?? (() => {})
   const summary = emptySummary()
   const lockMs = options.lockMs ?? 30_000
-  const delayAboveMs = options.delayAboveMs ?? 1_000
+  const delayAboveMs = options.delayAboveMs ?? 100
   const abort = new AbortController()
 
   let sites = siteMap(options.sources ?? (await waitForSources(redis, prefix, options.onWaiting)))
@@ -165,10 +168,11 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     const s = await site(data.site)
     const g = gate as HostGate | null
     if (g) {
-      // A host that will not be free for a while: give the slot back and come back when it is.
-      const wait = await g.wait(data.url)
+      // The host's next free start is this job's ticket; if it is a while off, the job goes back to the
+      // queue until then and this slot takes a job of another host (no slot waits on a busy host).
+      const wait = await g.reserve(data.url, job.id ?? data.url, delayAboveMs)
       if (wait > delayAboveMs) {
-        await job.moveToDelayed(Date.now() + wait + Math.floor(Math.random() * Math.min(wait, 1_000)), token)
+        await job.moveToDelayed(Date.now() + wait, token)
         throw new DelayedError()
       }
     }
