@@ -35,7 +35,6 @@ export type StatementName =
   | 'captureById'
   | 'validators'
   | 'stats'
-  | 'blobRefs'
 
 /** The backend's statements, prepared once per connection. */
 export function prepare(db: Database.Database): Record<StatementName, Database.Statement> {
@@ -111,10 +110,6 @@ export function prepare(db: Database.Database): Record<StatementName, Database.S
     stats: db.prepare(
       `SELECT (SELECT count(*) FROM pages) AS pages, (SELECT count(*) FROM captures) AS captures,
          (SELECT count(*) FROM versions) AS versions, (SELECT sum(body_size) FROM captures) AS raw`,
-    ),
-    blobRefs: db.prepare(
-      `SELECT DISTINCT body_hash, body_size FROM captures
-       WHERE body_hash IS NOT NULL AND (body_hash, body_size) > (?, ?) ORDER BY body_hash, body_size LIMIT 1000`,
     ),
   }
 }

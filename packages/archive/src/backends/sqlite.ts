@@ -112,6 +112,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   // Versions cached by the transaction running now: forgotten again if it rolls back (ids can be reused).
   let cachedInTx: number[] = []
   let closed = false
+  // Temporary tables made by `blobRefs`, numbered so that two at once do not meet.
+  let refLists = 0
 
   const versionById = (id: number): Version | null => {
     const hit = versionCache.get(id)
@@ -429,15 +431,25 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async *blobRefs() {
       open()
-      // In pages by hash, not one open cursor: the caller awaits between items, and better-sqlite3 refuses
-      // any other statement on this connection while a cursor is open.
-      let after: [string, number] = ['', -1]
-      for (;;) {
-        const rows = q.blobRefs.all(...after) as Array<{ body_hash: string; body_size: number }>
-        const last = rows[rows.length - 1]
-        if (!last) return
-        for (const row of rows) yield { hash: row.body_hash, size: row.body_size }
-        after = [last.body_hash, last.body_size]
+      // Captures are not indexed by body (ingest would pay for it on every capture), so the distinct
+      // references are collected once into a temporary table of this connection (one scan), then read in
+      // pages by hash, not through one open cursor: the caller awaits between items, and better-sqlite3
+      // refuses any other statement on this connection while a cursor is open.
+      const table = `temp.blob_refs_${++refLists}`
+      db.exec(`CREATE TABLE ${table} (hash TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (hash, size)) WITHOUT ROWID;
+        INSERT OR IGNORE INTO ${table} SELECT body_hash, body_size FROM captures WHERE body_hash IS NOT NULL`)
+      try {
+        const page = db.prepare(`SELECT hash, size FROM ${table} WHERE (hash, size) > (?, ?) ORDER BY hash, size LIMIT 1000`)
+        let after: [string, number] = ['', -1]
+        for (;;) {
+          const rows = page.all(...after) as Array<{ hash: string; size: number }>
+          const last = rows[rows.length - 1]
+          if (!last) return
+          yield* rows
+          after = [last.hash, last.size]
+        }
+      } finally {
+        if (!closed) db.exec(`DROP TABLE IF EXISTS ${table}`)
       }
     },
 

@@ -267,8 +267,14 @@ describe('sqlite backend: files, schema and options', () => {
       expect(await archive.getBody(r.capture.id)).toEqual(
         new TextEncoder().encode('<html><body>new body</body></html>'),
       )
+      // The same body captured again: verify reads each referenced body once.
+      await archive.ingest(makeCapture('https://old.example/d', 'new body'), makeArticle())
       const report = await archive.verify()
       expect(report).toMatchObject({ ok: true, blobsChecked: 2, blobsUnreferenced: 0 })
+      // Step 4 dropped the body-hash index of captures, which verify no longer needs.
+      const schema = new Database(join(dir, 'archive.sqlite'), { readonly: true })
+      expect(schema.prepare(`SELECT name FROM sqlite_master WHERE name = 'captures_body'`).all()).toEqual([])
+      schema.close()
     } finally {
       await archive.close()
     }
