@@ -43,6 +43,9 @@ Options:
   --site ID           only this site (repeatable)
   --concurrency N     requests in flight across hosts (default 8)
   --user-agent UA     User-Agent header (robots.txt rules are matched against it)
+  --timeout-ms N      total time limit of one fetch (default 60000)
+  --attempts N        tries of a fetch that fails with a network error, 5xx or 429 (default 4; 1 = no retry)
+  --max-body-bytes N  largest response body; a larger one is recorded as a too-large failure (default 10 MiB)
   --no-browser        never start chromium (JavaScript-only pages are recorded as errors)
   -h, --help          this help
 `,
@@ -77,6 +80,9 @@ Options:
   --lock-ms N         job lock; a dead worker's jobs move to others after about this long (default 30000)
   --prefix P          queue key prefix (default $PARKWATCH_QUEUE_PREFIX or parkwatch)
   --user-agent UA     User-Agent header
+  --timeout-ms N      total time limit of one fetch (default 60000)
+  --attempts N        tries of a fetch that fails with a network error, 5xx or 429 (default 4)
+  --max-body-bytes N  largest response body (default 10 MiB)
   --no-host-limits    no per-host rate limits (benchmarks against your own servers only)
   --no-browser        never start chromium
   -h, --help          this help
@@ -155,7 +161,7 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
           sources: v.sources,
           ...common(v, command),
           ...(Array.isArray(v.site) ? { sites: v.site as string[] } : {}),
-          ...(typeof v['user-agent'] === 'string' ? { userAgent: v['user-agent'] } : {}),
+          ...fetchOpts(v, command),
           ...(v.concurrency !== undefined ? { concurrency: int(v.concurrency, '--concurrency', command) } : {}),
         }
         return command === 'run' ? await commandRun(opts, io) : await commandSchedule(opts, io)
@@ -205,7 +211,7 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
             ...common(v, 'worker'),
             ...(typeof v['pg-schema'] === 'string' ? { pgSchema: v['pg-schema'] } : {}),
             ...(typeof v.sources === 'string' ? { sources: v.sources } : {}),
-            ...(typeof v['user-agent'] === 'string' ? { userAgent: v['user-agent'] } : {}),
+            ...fetchOpts(v, 'worker'),
             ...(v.jobs !== undefined ? { jobs: int(v.jobs, '--jobs', 'worker') } : {}),
             ...(v['lock-ms'] !== undefined ? { lockMs: int(v['lock-ms'], '--lock-ms', 'worker', 1000) } : {}),
             ...(v['no-host-limits'] ? { politeness: false } : {}),
@@ -253,13 +259,20 @@ const STORE_OPTIONS: OptionSpec = {
   archive: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 }
+/** How pages are fetched: `run`, `schedule` and `worker` take these. */
+const FETCH_OPTIONS: OptionSpec = {
+  'user-agent': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  attempts: { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  'no-browser': { type: 'boolean' },
+}
 const RUN_OPTIONS: OptionSpec = {
   ...STORE_OPTIONS,
+  ...FETCH_OPTIONS,
   sources: { type: 'string' },
   site: { type: 'string', multiple: true },
   concurrency: { type: 'string' },
-  'user-agent': { type: 'string' },
-  'no-browser': { type: 'boolean' },
 }
 const QUEUE_BASE: OptionSpec = {
   redis: { type: 'string' },
@@ -272,11 +285,10 @@ const WORKER_OPTIONS: OptionSpec = {
   ...QUEUE_BASE,
   'pg-schema': { type: 'string' },
   sources: { type: 'string' },
+  ...FETCH_OPTIONS,
   jobs: { type: 'string' },
   'lock-ms': { type: 'string' },
-  'user-agent': { type: 'string' },
   'no-host-limits': { type: 'boolean' },
-  'no-browser': { type: 'boolean' },
 }
 const QUEUE_OPTIONS: OptionSpec = { ...QUEUE_BASE, limit: { type: 'string' }, json: { type: 'boolean' } }
 
@@ -334,6 +346,21 @@ function common(v: Values, command: string): { data?: string; archive?: string; 
     ...(typeof v.data === 'string' ? { data: v.data } : {}),
     ...(archive ? { archive } : {}),
     ...(v['no-browser'] ? { browser: false } : {}),
+  }
+}
+
+/** The `FETCH_OPTIONS` as `FetchStackOptions` (`--no-browser` is read by `common`). */
+function fetchOpts(
+  v: Values,
+  command: string,
+): { userAgent?: string; totalTimeoutMs?: number; retry?: { maxAttempts: number }; maxBodyBytes?: number } {
+  return {
+    ...(typeof v['user-agent'] === 'string' ? { userAgent: v['user-agent'] } : {}),
+    ...(v['timeout-ms'] !== undefined ? { totalTimeoutMs: int(v['timeout-ms'], '--timeout-ms', command, 100) } : {}),
+    ...(v.attempts !== undefined ? { retry: { maxAttempts: int(v.attempts, '--attempts', command) } } : {}),
+    ...(v['max-body-bytes'] !== undefined
+      ? { maxBodyBytes: int(v['max-body-bytes'], '--max-body-bytes', command, 1024) }
+      : {}),
   }
 }
 

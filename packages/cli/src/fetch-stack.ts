@@ -41,8 +41,10 @@ export interface FetchStackOptions {
   browser?: boolean
   /** Backoff settings. @default the scraper's (4 attempts, 500 ms base, Retry-After up to 120 s) */
   retry?: RetryOptions
-  /** Total time limit of one HTTP fetch. @default 60_000 */
+  /** Total time limit of one HTTP fetch. @default 60_000 (the scraper's) */
   totalTimeoutMs?: number
+  /** Largest response body accepted; a larger one is a `too-large` failure. @default the scraper's (10 MiB) */
+  maxBodyBytes?: number
   /**
    * Worker threads extracting articles off the main thread; 0 extracts in the main thread. Measured on 2
    * cores (`bench/run.mjs`): the pool is what lets fetching, extraction and archiving overlap.
@@ -76,6 +78,7 @@ export function createFetchStack(sites: readonly SiteConfig[], options: FetchSta
   const fetcher = createFetcher({
     ...(options.userAgent ? { userAgent: options.userAgent } : {}),
     ...(options.totalTimeoutMs ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   })
   const robots =
     options.robots === false

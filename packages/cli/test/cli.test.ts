@@ -9,7 +9,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createArchive, sqliteBackend } from '@parkwatch/archive'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FixtureServer, html, send, startFixtureServer } from '../../../tests/helpers/fixture-server.js'
+import {
+  delay,
+  type FixtureServer,
+  html,
+  send,
+  startFixtureServer,
+  status,
+} from '../../../tests/helpers/fixture-server.js'
 import { openFrontier } from '../src/index.js'
 
 const pkg = fileURLToPath(new URL('..', import.meta.url))
@@ -174,6 +181,60 @@ describe('parkwatch command', () => {
         await reader.close()
       }
     }, 120_000)
+  })
+
+  it('takes the fetch limits from the command line: time limit, attempts, body size', async () => {
+    const big = `<html><body><p>${'园区'.repeat(4_000)}</p></body></html>`
+    const server = await startFixtureServer({
+      '/feed.xml': send(
+        `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>${['/down', '/slow', '/big']
+          .map((p) => `<item><title>${p}</title><link>/a${p}</link></item>`)
+          .join('')}</channel></rss>`,
+        'application/rss+xml',
+      ),
+      '/a/down': status(503),
+      '/a/slow': delay(5_000),
+      '/a/big': html(big),
+    })
+    try {
+      const sources = join(dir, 'limits.yaml')
+      const data = join(dir, 'limits-data')
+      writeFileSync(
+        sources,
+        `sites:\n  - id: local\n    rate: 50\n    entries: [{ type: feed, url: '${server.url}/feed.xml' }]\n`,
+      )
+      const r = await parkwatch(
+        'run',
+        '--sources',
+        sources,
+        '--data',
+        data,
+        '--no-browser',
+        '--attempts',
+        '1',
+        '--timeout-ms',
+        '500',
+        '--max-body-bytes',
+        '4096',
+      )
+      expect(r.code, r.stderr).toBe(1) // every visit failed
+      // One attempt: the 503 was asked for once, not retried.
+      expect(server.hits('/a/down')).toBe(1)
+      const archive = createArchive({ backend: sqliteBackend({ dir: data }) })
+      try {
+        const errorOf = async (path: string) => (await archive.timeline(`${server.url}/a${path}`))?.captures[0]?.error
+        expect(await errorOf('/down')).toMatch(/^SCRAPER_HTTP_5XX: /)
+        expect(await errorOf('/slow')).toMatch(/^SCRAPER_TIMEOUT: .*after 500 ms/)
+        expect(await errorOf('/big')).toMatch(/^SCRAPER_BODY_TOO_LARGE: .*larger than 4096 bytes/)
+      } finally {
+        await archive.close()
+      }
+      const bad = await parkwatch('run', '--sources', sources, '--attempts', '0')
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toMatch(/`--attempts` to be an integer >= 1/)
+    } finally {
+      await server.close()
+    }
   })
 
   it('schedule: runs passes on cron and, on SIGTERM, returns in-flight visits to the frontier', async () => {
