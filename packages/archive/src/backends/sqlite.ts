@@ -439,7 +439,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       db.exec(`CREATE TABLE ${table} (hash TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (hash, size)) WITHOUT ROWID;
         INSERT OR IGNORE INTO ${table} SELECT body_hash, body_size FROM captures WHERE body_hash IS NOT NULL`)
       try {
-        const page = db.prepare(`SELECT hash, size FROM ${table} WHERE (hash, size) > (?, ?) ORDER BY hash, size LIMIT 1000`)
+        const page = db.prepare(
+          `SELECT hash, size FROM ${table} WHERE (hash, size) > (?, ?) ORDER BY hash, size LIMIT 1000`,
+        )
         let after: [string, number] = ['', -1]
         for (;;) {
           const rows = page.all(...after) as Array<{ hash: string; size: number }>
