@@ -5,7 +5,7 @@
  */
 import type { Article, NotArticle } from '@parkwatch/extractor'
 import { BodyTooLargeError, InvalidCaptureError, InvalidHeaderError, InvalidUrlError, NotFoundError } from './errors.js'
-import { contentHash, searchTerms, searchTextOf, sha256Hex } from './hash.js'
+import { contentHash, rawContentKey, searchTerms, searchTextOf, sha256Hex } from './hash.js'
 import type {
   ArchiveBackend,
   ArchiveStats,
@@ -135,6 +135,7 @@ export function createArchive(options: ArchiveOptions): Archive {
     }
     const art = article?.type === 'article' ? article : null
     let hash: string | undefined
+    let rawKey: string | undefined
     let bytes: Uint8Array | null = null
     if (body !== null) {
       // A string body is encoded once into a reused buffer, hashed there, and copied out only when the blob
@@ -155,6 +156,10 @@ export function createArchive(options: ArchiveOptions): Archive {
         get contentHash(): string {
           hash ??= contentHash(art)
           return hash
+        },
+        get rawKey(): string {
+          rawKey ??= rawContentKey(art)
+          return rawKey
         },
         title: art.title,
         article: art,

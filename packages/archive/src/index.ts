@@ -42,7 +42,16 @@ export {
   NotFoundError,
   StorageError,
 } from './errors.js'
-export { contentHash, makeSnippet, normalizeText, searchTerms, searchTextOf, sha256Hex, toSimplified } from './hash.js'
+export {
+  contentHash,
+  makeSnippet,
+  normalizeText,
+  rawContentKey,
+  searchTerms,
+  searchTextOf,
+  sha256Hex,
+  toSimplified,
+} from './hash.js'
 export type { SqliteMigration } from './migrations/sqlite.js'
 export { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './migrations/sqlite.js'
 export type {

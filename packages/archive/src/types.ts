@@ -339,6 +339,11 @@ export type CaptureRecord = Omit<Capture, 'id' | 'pageId' | 'url' | 'versionId' 
 /** The version candidate of an ingest record: stored only when `contentHash` differs from the newest version. */
 export interface VersionRecord {
   contentHash: string
+  /**
+   * `rawContentKey(article)`: a backend that remembers it for the versions it holds can tell an identical
+   * re-capture without computing `contentHash` (which normalises the whole text). @default undefined
+   */
+  rawKey?: string
   title: string
   article: Article
   /**

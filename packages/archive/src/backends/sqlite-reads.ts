@@ -152,12 +152,15 @@ export function timelineCaptures(
  * which is then read (and parsed) only if something asks for it. An unchanged re-capture needs the version's
  * hash and number, not its article; with more pages in rotation than the cache holds, reading and parsing
  * the article on every capture cost more than the rest of the ingest. `sameAs` compares raw fields first
- * when the article is at hand (`sameContent`), else the content hashes.
+ * when the article is at hand (`sameContent`), else the content hashes; before either, the raw-fields key
+ * (`rawKeys`) of an article already found to be that version.
  */
 export function lazyLatest(
   q: Record<StatementName, Database.Statement>,
   cacheVersion: (v: Version) => Version,
   cache: ReadonlyMap<number, Version>,
+  rawKeys: ReadonlyMap<number, string>,
+  rememberRawKey: (versionId: number, key: string) => void,
 ): { latestVersion: (id: number) => Version | null; sameAs: (latest: Version, v: VersionRecord) => boolean } {
   // Versions handed out here whose article has not been read yet.
   const unloaded = new WeakSet<Version>()
@@ -182,8 +185,16 @@ export function lazyLatest(
     unloaded.add(version)
     return cacheVersion(Object.freeze(version))
   }
-  const sameAs = (latest: Version, v: VersionRecord): boolean =>
-    (!unloaded.has(latest) && sameContent(latest.article, v.article)) || latest.contentHash === v.contentHash
+  const sameAs = (latest: Version, v: VersionRecord): boolean => {
+    // The raw fields of an article already seen as this version: an unchanged re-capture (most of them)
+    // is told by one hash of its raw fields, without normalising its text for the content hash.
+    const key = v.rawKey
+    if (key !== undefined && rawKeys.get(latest.id) === key) return true
+    const same =
+      (!unloaded.has(latest) && sameContent(latest.article, v.article)) || latest.contentHash === v.contentHash
+    if (same && key !== undefined) rememberRawKey(latest.id, key)
+    return same
+  }
   return { latestVersion, sameAs }
 }
 

@@ -121,7 +121,20 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     const row = q.versionById.get(id) as VersionRow | undefined
     return row ? cacheVersion(versionCache, toVersion(row)) : null
   }
-  const { latestVersion, sameAs } = lazyLatest(q, (v) => cacheVersion(versionCache, v), versionCache)
+  // Raw-fields keys (`VersionRecord.rawKey`) of articles known to be a version, by version id: small (a
+  // 44-character string each), so it covers far more pages in rotation than the version cache.
+  const rawKeys = new Map<number, string>()
+  const rememberRawKey = (id: number, key: string): void => {
+    if (rawKeys.size >= RAW_KEY_CACHE_SIZE) rawKeys.delete(rawKeys.keys().next().value as number)
+    rawKeys.set(id, key)
+  }
+  const { latestVersion, sameAs } = lazyLatest(
+    q,
+    (v) => cacheVersion(versionCache, v),
+    versionCache,
+    rawKeys,
+    rememberRawKey,
+  )
   const pageRow = (url: string): Page | null => {
     const row = q.pageByUrl.get(url) as PageRow | undefined
     return row ? toPage(row) : null
@@ -191,6 +204,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
         last_change: changeJson,
       }
       cachedInTx.push(id)
+      if (v.rawKey !== undefined) rememberRawKey(id, v.rawKey)
       latest = cacheVersion(versionCache, {
         id,
         pageId: page.id,
@@ -251,7 +265,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       try {
         return { ok: true, value: savepoint(item.record, item.staged) }
       } catch (error) {
-        for (const id of cachedInTx.splice(mark)) versionCache.delete(id)
+        for (const id of cachedInTx.splice(mark)) forget(id)
         return { ok: false, error }
       }
     }),
@@ -261,13 +275,18 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const manyTx = db.transaction((records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>) =>
     records.map((r, i) => ingestOne(r, staged[i] ?? null)),
   )
+  /** A version id of a rolled-back transaction (SQLite may hand the id out again). */
+  const forget = (id: number): void => {
+    versionCache.delete(id)
+    rawKeys.delete(id)
+  }
   /** Run a write transaction; if it rolls back, forget the versions it cached. */
   const write = <T>(fn: () => T): T => {
     cachedInTx = []
     try {
       return fn()
     } catch (error) {
-      for (const id of cachedInTx) versionCache.delete(id)
+      for (const id of cachedInTx) forget(id)
       throw error
     } finally {
       cachedInTx = []
@@ -469,6 +488,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
           DELETE FROM captures; DELETE FROM versions; DELETE FROM pages;`)
       }).immediate()
       versionCache.clear()
+      rawKeys.clear()
       captureCache.clear()
       await blobs.clear()
     },
@@ -488,6 +508,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 // --- Internal helpers ---
 
 const VERSION_CACHE_SIZE = 2048
+/** Raw-fields keys kept (one per page in rotation is what counts): ~100 bytes each. */
+const RAW_KEY_CACHE_SIZE = 100_000
 /** Captures kept for timelines (a few hundred bytes each). */
 const CAPTURE_CACHE_SIZE = 20_000
 /** A timeline missing more cached rows than this reads all of the page's rows in one query. */

@@ -132,6 +132,65 @@ describe('sqlite backend: group commit and short search terms', () => {
     }
   })
 
+  it('tells an identical re-capture by its raw fields, and still sees every change and every reflow', async () => {
+    const archive = createArchive({ backend: sqliteBackend({ dir: tmp() }) })
+    try {
+      const url = 'https://raw.example/a'
+      const a = makeArticle({ paragraphs: ['园区发布新政。', '企业获得支持。'] })
+      expect((await archive.ingest(makeCapture(url, '1'), a)).isNewVersion).toBe(true)
+      // Same fields, a fresh object (as a new extraction gives): unchanged.
+      expect((await archive.ingest(makeCapture(url, '2'), structuredClone(a))).isNewVersion).toBe(false)
+      // A reflow only (whitespace, full-width punctuation): a different raw key, the same content.
+      const reflowed = makeArticle({ paragraphs: ['园区发布新政 。', '企业获得支持。'] })
+      expect((await archive.ingest(makeCapture(url, '3'), reflowed)).isNewVersion).toBe(false)
+      expect((await archive.ingest(makeCapture(url, '4'), reflowed)).isNewVersion).toBe(false)
+      // A real edit after both keys are known: a new version.
+      const edited = makeArticle({ paragraphs: ['园区发布新政。', '企业获得更多支持。'] })
+      expect((await archive.ingest(makeCapture(url, '5'), edited)).version?.number).toBe(2)
+      expect((await archive.ingest(makeCapture(url, '6'), a)).version?.number).toBe(3)
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('forgets what a rolled-back batch taught it: a reused version id is not taken for that batch’s article', async () => {
+    const backend = sqliteBackend({ dir: tmp() })
+    const archive = createArchive({ backend })
+    try {
+      // A record as the archive builds it, kept instead of stored.
+      const records: IngestRecord[] = []
+      const recorder = createArchive({
+        backend: {
+          ...backend,
+          ingest: async (r: IngestRecord) => {
+            records.push(r)
+            throw new Error('recorded')
+          },
+        },
+      })
+      const a = makeArticle({ title: '被回滚的文章' })
+      await expect(recorder.ingest(makeCapture('https://rb.example/x', 'x'), a)).rejects.toThrow('recorded')
+      const bad = { page: { url: null, host: 'x', source: 'x' }, capture: {}, version: null } as unknown as IngestRecord
+      // The batch writes version 1 of x, then fails on the bad record: all of it rolls back.
+      await expect(backend.ingestMany?.([records[0] as IngestRecord, bad])).rejects.toThrow()
+      // The same version id now goes to another page's article, from a record without a raw key (the field
+      // is optional for backend callers), so nothing overwrites what the rolled-back batch taught...
+      await expect(
+        recorder.ingest(makeCapture('https://rb.example/y', 'y1'), makeArticle({ title: '另一篇' })),
+      ).rejects.toThrow()
+      const plain = records[1] as IngestRecord
+      if (plain.version) Object.defineProperty(plain.version, 'rawKey', { value: undefined })
+      const y = await backend.ingest(plain)
+      expect(y.version?.id).toBe(1)
+      // ...and when that page's article becomes the rolled-back one, it is a change.
+      const changed = await archive.ingest(makeCapture('https://rb.example/y', 'y2'), a)
+      expect(changed.isNewVersion).toBe(true)
+      expect(changed.version?.title).toBe('被回滚的文章')
+    } finally {
+      await archive.close()
+    }
+  })
+
   it('writes captures still queued when it is closed', async () => {
     const dir = tmp()
     const backend = sqliteBackend({ dir })
