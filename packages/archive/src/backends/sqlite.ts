@@ -257,6 +257,11 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     return { page: stored, capture, version: latest, isNewVersion: isNew }
   }
 
+  /** A version id of a rolled-back transaction (SQLite may hand the id out again). */
+  const forget = (id: number): void => {
+    versionCache.delete(id)
+    rawKeys.delete(id)
+  }
   // A capture of a group commit is a savepoint: when it fails, only its own writes are rolled back.
   const savepoint = db.transaction(ingestOne)
   const groupTx = db.transaction((batch: readonly Pending[]): Outcome[] =>
@@ -275,11 +280,6 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const manyTx = db.transaction((records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>) =>
     records.map((r, i) => ingestOne(r, staged[i] ?? null)),
   )
-  /** A version id of a rolled-back transaction (SQLite may hand the id out again). */
-  const forget = (id: number): void => {
-    versionCache.delete(id)
-    rawKeys.delete(id)
-  }
   /** Run a write transaction; if it rolls back, forget the versions it cached. */
   const write = <T>(fn: () => T): T => {
     cachedInTx = []
