@@ -147,29 +147,42 @@ export function timelineCaptures(
   return ids.map((id) => built.get(id) ?? cache.get(id)).filter((c) => c !== undefined)
 }
 
+/** What `lazyLatest` gives the SQLite backend's ingest. */
+export interface LatestVersions {
+  /** The version with this id (a page's newest), article read only when asked for; null if there is none. */
+  latestVersion: (id: number) => Version | null
+  /** Whether `v` has the same content as `latest` (then the capture brings no new version). */
+  sameAs: (latest: Version, v: VersionRecord) => boolean
+  /**
+   * A version this connection has just written (its row is in the open transaction), remembered as the
+   * newest of its page in place of `previous`; its article is read back only when asked for.
+   */
+  remember: (meta: Omit<Version, 'article'>, previous: Version | null) => Version
+  /** Forget a version (its transaction rolled back; SQLite may hand out the id again). */
+  forget: (id: number) => void
+  clear: () => void
+}
+
 /**
- * The newest version of a page for an ingest (`latestVersion`): from the cache, or read without its article,
- * which is then read (and parsed) only if something asks for it. An unchanged re-capture needs the version's
- * hash and number, not its article; with more pages in rotation than the cache holds, reading and parsing
- * the article on every capture cost more than the rest of the ingest. `sameAs` compares raw fields first
- * when the article is at hand (`sameContent`), else the content hashes; before either, the raw-fields key
- * (`rawKeys`) of an article already found to be that version.
+ * The newest version of each page for ingest (`latestVersion`): from the full-version cache, from its own
+ * cache of versions without their article, or read from the database without its article, which is then
+ * read (and parsed) only if something asks for it. An unchanged re-capture needs the version's hash and
+ * number, not its article. That cache holds only small records (no article), so it can cover every page in
+ * rotation: with more pages than a cache of whole versions holds, pages visited in turn missed it on every
+ * capture. `sameAs` compares raw fields first when the article is at hand (`sameContent`), else the content
+ * hashes; before either, the raw-fields key (`rawKeys`) of an article already found to be that version.
  */
 export function lazyLatest(
   q: Record<StatementName, Database.Statement>,
-  cacheVersion: (v: Version) => Version,
   cache: ReadonlyMap<number, Version>,
   rawKeys: ReadonlyMap<number, string>,
   rememberRawKey: (versionId: number, key: string) => void,
-): { latestVersion: (id: number) => Version | null; sameAs: (latest: Version, v: VersionRecord) => boolean } {
+): LatestVersions {
+  const latest = new Map<number, Version>()
   // Versions handed out here whose article has not been read yet.
   const unloaded = new WeakSet<Version>()
-  const latestVersion = (id: number): Version | null => {
-    const hit = cache.get(id)
-    if (hit) return hit
-    const row = q.versionMeta.get(id) as VersionRow | undefined
-    if (!row) return null
-    const meta = toVersion(row)
+  const lazy = (meta: Omit<Version, 'article'>): Version => {
+    const { id } = meta
     let article: Version['article'] | undefined
     const version = Object.defineProperty(meta, 'article', {
       enumerable: true,
@@ -180,23 +193,48 @@ export function lazyLatest(
         }
         return article
       },
-    })
+    }) as Version
     deepFreeze(meta.change)
     unloaded.add(version)
-    return cacheVersion(Object.freeze(version))
+    if (latest.size >= LATEST_CACHE_SIZE) latest.delete(latest.keys().next().value as number)
+    latest.set(id, Object.freeze(version))
+    return version
   }
-  const sameAs = (latest: Version, v: VersionRecord): boolean => {
+  const latestVersion = (id: number): Version | null => {
+    const hit = cache.get(id) ?? latest.get(id)
+    if (hit) return hit
+    const row = q.versionMeta.get(id) as VersionRow | undefined
+    if (!row) return null
+    const { article: _, ...meta } = toVersion(row)
+    return lazy(meta)
+  }
+  const sameAs = (current: Version, v: VersionRecord): boolean => {
     // The raw fields of an article already seen as this version: an unchanged re-capture (most of them)
     // is told by one hash of its raw fields, without normalising its text for the content hash.
     const key = v.rawKey
-    if (key !== undefined && rawKeys.get(latest.id) === key) return true
+    if (key !== undefined && rawKeys.get(current.id) === key) return true
     const same =
-      (!unloaded.has(latest) && sameContent(latest.article, v.article)) || latest.contentHash === v.contentHash
-    if (same && key !== undefined) rememberRawKey(latest.id, key)
+      (!unloaded.has(current) && sameContent(current.article, v.article)) || current.contentHash === v.contentHash
+    if (same && key !== undefined) rememberRawKey(current.id, key)
     return same
   }
-  return { latestVersion, sameAs }
+  const remember = (meta: Omit<Version, 'article'>, previous: Version | null): Version => {
+    // The previous newest version is no longer asked for by ingest, and its article was probably just read
+    // (to measure the change): dropping it keeps this cache small.
+    if (previous) latest.delete(previous.id)
+    return lazy(meta)
+  }
+  return {
+    latestVersion,
+    sameAs,
+    remember,
+    forget: (id) => latest.delete(id),
+    clear: () => latest.clear(),
+  }
 }
+
+/** Newest versions kept for ingest, without their articles (~0.5 kB each): more than the pages in rotation. */
+const LATEST_CACHE_SIZE = 20_000
 
 // --- Internal helpers ---
 

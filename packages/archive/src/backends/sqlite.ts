@@ -128,23 +128,34 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     if (rawKeys.size >= RAW_KEY_CACHE_SIZE) rawKeys.delete(rawKeys.keys().next().value as number)
     rawKeys.set(id, key)
   }
-  const { latestVersion, sameAs } = lazyLatest(
-    q,
-    (v) => cacheVersion(versionCache, v),
-    versionCache,
-    rawKeys,
-    rememberRawKey,
-  )
+  const latestVersions = lazyLatest(q, versionCache, rawKeys, rememberRawKey)
+  const { latestVersion, sameAs } = latestVersions
   const pageRow = (url: string): Page | null => {
     const row = q.pageByUrl.get(url) as PageRow | undefined
     return row ? toPage(row) : null
+  }
+
+  // Page rows as this connection last wrote them, so an ingest need not read its page back. They stay right
+  // while no other connection commits: each write transaction first reads `PRAGMA data_version` (under the
+  // write lock) and starts afresh when it moved; a rollback empties them.
+  const pageRows = new Map<string, PageRow>()
+  const dataVersion = db.prepare('PRAGMA data_version').pluck(true)
+  let seenDataVersion = -1
+  const checkPageRows = (): void => {
+    const now = dataVersion.get() as number
+    if (now !== seenDataVersion) pageRows.clear()
+    seenDataVersion = now
+  }
+  const rememberPage = (row: PageRow): void => {
+    if (pageRows.size >= PAGE_CACHE_SIZE) pageRows.delete(pageRows.keys().next().value as string)
+    pageRows.set(row.url, row)
   }
 
   /** One capture; runs inside a write transaction (or a savepoint of one). */
   const ingestOne = (record: IngestRecord, staged: StagedBlob | null): IngestResult => {
     const { page: p, capture: c, version: v } = record
     const at = Date.parse(c.fetchedAt)
-    let page = q.pageByUrl.get(p.url) as PageRow | undefined
+    let page = pageRows.get(p.url) ?? (q.pageByUrl.get(p.url) as PageRow | undefined)
     if (!page) {
       const id = Number(q.insertPage.run(p.url, p.host, p.source, at, at).lastInsertRowid)
       page = { ...EMPTY_PAGE_ROW, id, url: p.url, host: p.host, source: p.source }
@@ -205,18 +216,20 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       }
       cachedInTx.push(id)
       if (v.rawKey !== undefined) rememberRawKey(id, v.rawKey)
-      latest = cacheVersion(versionCache, {
-        id,
-        pageId: page.id,
-        url: p.url,
-        number,
-        contentHash: v.contentHash,
-        captureId,
-        createdAt: c.fetchedAt,
-        title: v.title,
-        article: JSON.parse(json),
-        change,
-      })
+      latest = latestVersions.remember(
+        {
+          id,
+          pageId: page.id,
+          url: p.url,
+          number,
+          contentHash: v.contentHash,
+          captureId,
+          createdAt: c.fetchedAt,
+          title: v.title,
+          change,
+        },
+        latest,
+      )
     } else {
       q.pageCaptured.run(at, at, page.id)
     }
@@ -239,13 +252,15 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       c.bodySize,
       latest?.id ?? null,
     ).lastInsertRowid
-    // The page as it now is, computed rather than read back: saves a query on every ingest.
-    const stored = toPage({
+    // The page as it now is, computed rather than read back, and built into a `Page` only if asked for.
+    const row: PageRow = {
       ...page,
       capture_count: page.capture_count + 1,
       first_captured_at: Math.min(page.first_captured_at, at),
       last_captured_at: Math.max(page.last_captured_at, at),
-    })
+    }
+    rememberPage(row)
+    let stored: Page | undefined
     const capture: Capture = {
       id: Number(insertedId),
       pageId: page.id,
@@ -254,32 +269,47 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       versionId: latest?.id ?? null,
       versionNumber: latest?.number ?? null,
     }
-    return { page: stored, capture, version: latest, isNewVersion: isNew }
+    return {
+      get page(): Page {
+        stored ??= toPage(row)
+        return stored
+      },
+      capture,
+      version: latest,
+      isNewVersion: isNew,
+    }
   }
 
   /** A version id of a rolled-back transaction (SQLite may hand the id out again). */
   const forget = (id: number): void => {
     versionCache.delete(id)
+    latestVersions.forget(id)
     rawKeys.delete(id)
   }
   // A capture of a group commit is a savepoint: when it fails, only its own writes are rolled back.
   const savepoint = db.transaction(ingestOne)
-  const groupTx = db.transaction((batch: readonly Pending[]): Outcome[] =>
-    batch.map((item) => {
+  const groupTx = db.transaction((batch: readonly Pending[]): Outcome[] => {
+    checkPageRows()
+    return batch.map((item) => {
       const mark = cachedInTx.length
       try {
         return { ok: true, value: savepoint(item.record, item.staged) }
       } catch (error) {
         for (const id of cachedInTx.splice(mark)) forget(id)
+        pageRows.clear()
         return { ok: false, error }
       }
-    }),
-  )
+    })
+  })
   // A group of one (a caller awaiting each ingest) needs no savepoint: its transaction is its own.
-  const oneTx = db.transaction((item: Pending): Outcome[] => [{ ok: true, value: ingestOne(item.record, item.staged) }])
-  const manyTx = db.transaction((records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>) =>
-    records.map((r, i) => ingestOne(r, staged[i] ?? null)),
-  )
+  const oneTx = db.transaction((item: Pending): Outcome[] => {
+    checkPageRows()
+    return [{ ok: true, value: ingestOne(item.record, item.staged) }]
+  })
+  const manyTx = db.transaction((records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>) => {
+    checkPageRows()
+    return records.map((r, i) => ingestOne(r, staged[i] ?? null))
+  })
   /** Run a write transaction; if it rolls back, forget the versions it cached. */
   const write = <T>(fn: () => T): T => {
     cachedInTx = []
@@ -287,6 +317,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       return fn()
     } catch (error) {
       for (const id of cachedInTx) forget(id)
+      pageRows.clear()
       throw error
     } finally {
       cachedInTx = []
@@ -488,6 +519,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
           DELETE FROM captures; DELETE FROM versions; DELETE FROM pages;`)
       }).immediate()
       versionCache.clear()
+      latestVersions.clear()
+      pageRows.clear()
       rawKeys.clear()
       captureCache.clear()
       await blobs.clear()
@@ -510,6 +543,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 const VERSION_CACHE_SIZE = 2048
 /** Raw-fields keys kept (one per page in rotation is what counts): ~100 bytes each. */
 const RAW_KEY_CACHE_SIZE = 100_000
+/** Page rows kept for ingest (a few hundred bytes each). */
+const PAGE_CACHE_SIZE = 20_000
 /** Captures kept for timelines (a few hundred bytes each). */
 const CAPTURE_CACHE_SIZE = 20_000
 /** A timeline missing more cached rows than this reads all of the page's rows in one query. */

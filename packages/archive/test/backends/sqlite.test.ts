@@ -191,6 +191,31 @@ describe('sqlite backend: group commit and short search terms', () => {
     }
   })
 
+  it('sees what another connection committed to a page it has written before', async () => {
+    const dir = tmp()
+    const a = createArchive({ backend: sqliteBackend({ dir }) })
+    const b = createArchive({ backend: sqliteBackend({ dir }) })
+    try {
+      const url = 'https://two.example/p'
+      const v1 = makeArticle({ title: '第一版' })
+      const v2 = makeArticle({ title: '第二版' })
+      expect((await a.ingest(makeCapture(url, '1'), v1)).version?.number).toBe(1)
+      expect((await a.ingest(makeCapture(url, '2'), v1)).isNewVersion).toBe(false)
+      // The other connection brings version 2 of the page this one knows at version 1...
+      expect((await b.ingest(makeCapture(url, '3'), v2)).version?.number).toBe(2)
+      // ...so the same article here is no change, and the next edit is version 3, counted on top of b's capture.
+      const same = await a.ingest(makeCapture(url, '4'), v2)
+      expect([same.isNewVersion, same.version?.number, same.page.captureCount]).toEqual([false, 2, 4])
+      const back = await a.ingestMany([{ capture: makeCapture(url, '5'), article: v1 }])
+      expect([back[0]?.version?.number, back[0]?.page.versionCount]).toEqual([3, 3])
+      expect(await b.getPage(url)).toMatchObject({ captureCount: 5, versionCount: 3, title: '第一版' })
+      expect((await a.verify()).issues).toEqual([])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('writes captures still queued when it is closed', async () => {
     const dir = tmp()
     const backend = sqliteBackend({ dir })
