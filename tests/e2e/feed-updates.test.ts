@@ -114,16 +114,16 @@ describe('feed and sitemap update dates through `parkwatch run`', () => {
       }
       // a: visit 1, the pulled-forward visit 2 (done), visit 3 planned a week on; the week-later visit the
       // update replaced is kept as `superseded`. b: untouched, one visit planned.
-      const a = frontier.visits(`${server.url}/a.html`)
+      const a = await frontier.visits(`${server.url}/a.html`)
       expect(a.map((v) => [v.state, v.outcome])).toEqual([
         ['done', 'new-version'],
         ['done', 'new-version'],
         ['done', 'superseded'],
         ['due', null],
       ])
-      expect(frontier.visits(`${server.url}/b.html`).map((v) => v.state)).toEqual(['done', 'due'])
+      expect((await frontier.visits(`${server.url}/b.html`)).map((v) => v.state)).toEqual(['done', 'due'])
     } finally {
-      frontier.close()
+      await frontier.close()
       await archive.close()
     }
   }, 60_000)

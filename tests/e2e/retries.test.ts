@@ -72,14 +72,14 @@ describe('retries through `runOnce`', () => {
       // 404: final at once, never retried, never planned again.
       expect(server.hits('/gone.html')).toBe(1)
       expect(visit('/gone.html')).toMatchObject({ outcome: 'error', detail: 'http-4xx' })
-      expect(frontier.visits(`${server.url}/gone.html`)).toHaveLength(1)
+      expect(await frontier.visits(`${server.url}/gone.html`)).toHaveLength(1)
 
       // Always 503, and a connection reset: every attempt used, then a failed capture, planned again.
       expect(server.hits('/down.html')).toBe(3)
       expect(server.hits('/reset.html')).toBe(3)
       expect(visit('/down.html')).toMatchObject({ outcome: 'error', detail: 'http-5xx' })
       expect(visit('/reset.html')).toMatchObject({ outcome: 'error', detail: 'network' })
-      expect(frontier.visits(`${server.url}/down.html`)).toHaveLength(2)
+      expect(await frontier.visits(`${server.url}/down.html`)).toHaveLength(2)
 
       expect(summary).toMatchObject({ newVersions: 2, errors: { 'http-4xx': 1, 'http-5xx': 1, network: 1 } })
 
@@ -97,7 +97,7 @@ describe('retries through `runOnce`', () => {
       expect(await capture('/flaky.html')).toMatchObject([{ outcome: 'ok', status: 200 }])
       expect((await archive.verify()).ok).toBe(true)
     } finally {
-      frontier.close()
+      await frontier.close()
       await archive.close()
     }
   }, 30_000)

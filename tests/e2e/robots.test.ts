@@ -81,9 +81,11 @@ describe('robots.txt through `parkwatch run`', () => {
         expect(await archive.getPage(`${server.url}${path}`), path).toBeNull()
       }
       // A robots skip is final: no later visit is planned for it.
-      expect(frontier.visits(`${server.url}/private/secret.html`).map((v) => v.outcome)).toEqual(['skipped:robots'])
+      expect((await frontier.visits(`${server.url}/private/secret.html`)).map((v) => v.outcome)).toEqual([
+        'skipped:robots',
+      ])
     } finally {
-      frontier.close()
+      await frontier.close()
       await archive.close()
     }
   }, 60_000)

@@ -116,7 +116,7 @@ describe('a host that never answers, through `runOnce`', () => {
           error: expect.stringMatching(/robots\.txt unreachable: .*timeout after 1000 ms/),
         },
       ])
-      expect(frontier.visits(stuck).map((v) => v.state)).toEqual(['done', 'due'])
+      expect((await frontier.visits(stuck)).map((v) => v.state)).toEqual(['done', 'due'])
 
       // A page that hangs on a healthy host: both attempts time out, a failed capture, planned again.
       const hang = `${healthy.url}/hang.html`
@@ -131,10 +131,10 @@ describe('a host that never answers, through `runOnce`', () => {
           error: expect.stringMatching(/^SCRAPER_TIMEOUT: .*total timeout after 1000 ms/),
         },
       ])
-      expect(frontier.visits(hang).map((v) => v.state)).toEqual(['done', 'due'])
+      expect((await frontier.visits(hang)).map((v) => v.state)).toEqual(['done', 'due'])
       expect(summary.errors.timeout).toBe(3)
     } finally {
-      frontier.close()
+      await frontier.close()
       await archive.close()
     }
   }, 30_000)

@@ -107,7 +107,7 @@ if (sampler) clearInterval(sampler)
 
 const stats = await archive.stats()
 await archive.close()
-frontier.close()
+await frontier.close()
 const stored = summary.newVersions
 const out = {
   crawler: 'parkwatch',

@@ -39,7 +39,8 @@ One pass: discover entry points, fetch every due visit, extract, archive, plan t
 Options:
   --sources FILE      sources YAML (required)
   --data DIR          archive and frontier folder (default ./data)
-  --archive URL       postgres://… to keep the archive in PostgreSQL (frontier stays in DIR)
+  --archive URL       postgres://… to keep the archive, and the frontier with it, in PostgreSQL
+                      (schema $PARKWATCH_PG_SCHEMA or parkwatch; nothing is written to DIR)
   --site ID           only this site (repeatable)
   --concurrency N     requests in flight across hosts (default 8)
   --user-agent UA     User-Agent header (robots.txt rules are matched against it)

@@ -13,7 +13,9 @@ import { Cron } from 'croner'
 import { ParkwatchError, UsageError } from './errors.js'
 import type { FetchStackOptions } from './fetch-stack.js'
 import { createFetchStack } from './fetch-stack.js'
-import { type Frontier, openFrontier } from './frontier.js'
+import type { Frontier } from './frontier.js'
+import { openPostgresFrontier } from './frontier-postgres.js'
+import { openFrontier } from './frontier-sqlite.js'
 import { createReporter, formatSummary, type ReportStream, table } from './report.js'
 import { type RunSummary, runOnce } from './runner.js'
 
@@ -23,33 +25,34 @@ export interface CommandIo {
   err: ReportStream
 }
 
+/** Schema of a PostgreSQL archive (and its frontier) when neither `pgSchema` nor PARKWATCH_PG_SCHEMA names one. */
+export const DEFAULT_PG_SCHEMA = 'parkwatch'
+
 /**
  * The archive of `--archive postgres://…` (in `pgSchema`, else PARKWATCH_PG_SCHEMA, else `parkwatch`) or the
  * SQLite one in `--data`: what every command opens.
  *
  * @throws {UsageError} when `archive` is not a postgres:// URL.
  */
-export function openArchive(
-  options: { data?: string; archive?: string; pgSchema?: string },
-  command?: string,
-): Archive {
-  const pg = options.archive
-  if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
-    throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``, command)
-  }
-  const schema = options.pgSchema ?? process.env.PARKWATCH_PG_SCHEMA
+export function openArchive(options: StoreOptions, command?: string): Archive {
+  const pg = checkArchiveUrl(options, command)
   const backend = pg
-    ? postgresBackend({ connectionString: pg, ...(schema ? { schema } : {}) })
+    ? postgresBackend({ connectionString: pg, schema: pgSchema(options) })
     : sqliteBackend({ dir: resolve(options.data ?? './data') })
   return createArchive({ backend })
 }
 
 /** Storage options shared by the commands. */
 export interface StoreOptions {
-  /** Folder of the embedded archive (and of the frontier). @default './data' */
+  /** Folder of the embedded archive, whose SQLite file holds the frontier too. @default './data' */
   data?: string
-  /** `postgres://…` to keep the archive in PostgreSQL; the frontier stays in `<data>/frontier.sqlite`. @default undefined */
+  /**
+   * `postgres://…` to keep the archive in PostgreSQL; the frontier then lives in the same database and
+   * schema (nothing is written to `data`). @default undefined
+   */
   archive?: string
+  /** PostgreSQL schema of the archive and its frontier. @default PARKWATCH_PG_SCHEMA, else 'parkwatch' */
+  pgSchema?: string
 }
 
 /** An open archive and frontier. */
@@ -60,20 +63,33 @@ export interface Stores {
 }
 
 /**
- * Open the archive and the frontier. With SQLite both live in `<data>/archive.sqlite` (the frontier in its
- * own tables); with PostgreSQL the frontier is a SQLite file next to nothing else in `<data>`.
+ * Open the archive and the frontier, always in the same database: with SQLite both live in
+ * `<data>/archive.sqlite` (the frontier in its own tables); with PostgreSQL both live in the archive's
+ * schema (`pgSchema`, else PARKWATCH_PG_SCHEMA, else `parkwatch`), and nothing is written to `<data>`.
+ *
+ * @throws {UsageError} when `archive` is not a postgres:// URL; {FrontierError} when the frontier cannot
+ *   be opened.
  */
-export function openStores(options: StoreOptions): Stores {
-  const dir = resolve(options.data ?? './data')
-  const pg = options.archive
-  const archive = openArchive(options)
-  const frontier = openFrontier({ file: join(dir, pg ? 'frontier.sqlite' : 'archive.sqlite') })
+export async function openStores(options: StoreOptions, command?: string): Promise<Stores> {
+  const archive = openArchive(options, command)
+  let frontier: Frontier
+  try {
+    frontier = options.archive
+      ? await openPostgresFrontier({ connectionString: options.archive, schema: pgSchema(options) })
+      : openFrontier({ file: join(resolve(options.data ?? './data'), 'archive.sqlite') })
+  } catch (error) {
+    await archive.close()
+    throw error
+  }
   return {
     archive,
     frontier,
     async close() {
-      frontier.close()
-      await archive.close()
+      try {
+        await frontier.close()
+      } finally {
+        await archive.close()
+      }
     },
   }
 }
@@ -89,7 +105,7 @@ export interface RunCommandOptions extends StoreOptions, FetchStackOptions {
 export async function commandRun(options: RunCommandOptions, io: CommandIo): Promise<number> {
   const sources = await loadSources(options.sources)
   checkSiteIds(sources, options.sites, 'run')
-  const stores = openStores(options)
+  const stores = await openStores(options, 'run')
   const reporter = createReporter(io.err)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
@@ -127,7 +143,7 @@ export async function commandSchedule(options: RunCommandOptions, io: CommandIo)
   if (scheduled.length === 0) {
     throw new UsageError(`no site in ${options.sources} has a \`schedule:\` cron expression`, 'schedule')
   }
-  const stores = openStores(options)
+  const stores = await openStores(options, 'schedule')
   const stack = createFetchStack(sources.sites, options)
   const reporter = createReporter(io.err)
   const controller = new AbortController()
@@ -187,10 +203,11 @@ export async function commandVerify(options: StoreOptions, io: CommandIo): Promi
   if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
     throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'archive')
   }
-  const stores = openStores(options)
+  // The frontier is not needed to check the archive: opening it would create its tables.
+  const archive = openArchive(options, 'archive')
   try {
-    const report = await stores.archive.verify()
-    const stats = await stores.archive.stats()
+    const report = await archive.verify()
+    const stats = await archive.stats()
     const errors = report.issues.filter((i) => i.severity === 'error')
     io.out.write(
       table('archive verify', [
@@ -211,7 +228,7 @@ export async function commandVerify(options: StoreOptions, io: CommandIo): Promi
     }
     return report.ok ? 0 : 1
   } finally {
-    await stores.close()
+    await archive.close()
   }
 }
 
@@ -231,7 +248,10 @@ export interface DemoCommandOptions extends StoreOptions, FetchStackOptions {
 export async function commandDemo(options: DemoCommandOptions, io: CommandIo): Promise<number> {
   const passes = options.passes ?? 3
   const portal = await startDemoPortal({ slowMs: options.slowMs ?? 50 })
-  const stores = openStores(options)
+  const stores = await openStores(options, 'demo').catch(async (error: unknown) => {
+    await portal.close()
+    throw error
+  })
   const reporter = createReporter(io.err)
   const totals: RunSummary[] = []
   try {
@@ -345,6 +365,20 @@ export async function commandView(options: ViewCommandOptions, io: CommandIo): P
 }
 
 // --- Internal helpers ---
+
+/** `--archive`, checked: a postgres:// URL or undefined. */
+function checkArchiveUrl(options: StoreOptions, command: string | undefined): string | undefined {
+  const pg = options.archive
+  if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
+    throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``, command)
+  }
+  return pg
+}
+
+/** The archive's (and so the frontier's) PostgreSQL schema. */
+function pgSchema(options: StoreOptions): string {
+  return options.pgSchema || process.env.PARKWATCH_PG_SCHEMA || DEFAULT_PG_SCHEMA
+}
 
 /** A `--site` that names no site of the file is a typo worth stopping for, not an empty pass. */
 function checkSiteIds(sources: SourcesConfig, ids: readonly string[] | undefined, command: string): void {

@@ -13,11 +13,11 @@ export class ParkwatchError extends Error {
   }
 }
 
-/** The frontier's database cannot be opened, is from a newer parkwatch, or a write failed. */
+/** The frontier's database cannot be opened, is from a newer parkwatch, or a query failed. */
 export class FrontierError extends ParkwatchError {
   override readonly code: string = 'PARKWATCH_FRONTIER'
   constructor(
-    /** The database file concerned. */
+    /** Where the frontier is: its SQLite file, or `postgres://host:port/db (schema s)`. */
     readonly file: string,
     message: string,
     options?: ErrorOptions,

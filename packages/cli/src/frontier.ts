@@ -1,21 +1,22 @@
 /**
  * The persistent frontier: every planned visit of a URL is one row keyed by (URL, due time), never by URL
  * alone, so a page's history of visits is kept and a revisit is just another row. Rows move `due` ->
- * `claimed` (leased to one process) -> `done` (with the outcome). It lives in the archive's SQLite file (own
- * tables, own schema-version row, WAL), so one file holds the archive and the work still to do.
+ * `claimed` (leased to one process) -> `done` (with the outcome). It lives in the archive's database, so
+ * one store holds the archive and the work still to do:
+ *
+ * - `openFrontier` (`frontier-sqlite.ts`): own tables in the archive's SQLite file (schema-version row in
+ *   `parkwatch_meta`, WAL); one writer at a time, each call one short transaction.
+ * - `openPostgresFrontier` (`frontier-postgres.ts`): own tables in the archive's PostgreSQL schema; claims
+ *   use `FOR UPDATE SKIP LOCKED`, so processes on any number of machines share it.
+ *
+ * Both implement `Frontier` (every method returns a Promise) and pass one contract suite.
  *
  * Crash safety: a claim is a lease. A run killed with SIGKILL leaves its rows `claimed`; the next run sees
  * that the owning process is gone (same host) or that the lease ran out (any host) and claims them again,
  * remembering when they were first claimed so the runner can tell whether the capture was already stored.
  */
-import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { hostname } from 'node:os'
-import { dirname } from 'node:path'
-import { FrontierError } from './errors.js'
 
-/** Version of the frontier's tables, kept in `parkwatch_meta` (the archive owns `PRAGMA user_version`). */
+/** Version of the SQLite frontier's tables, kept in `parkwatch_meta` (the archive owns `PRAGMA user_version`). */
 export const FRONTIER_SCHEMA_VERSION = 1
 
 /** How far in the future an entry point's update date may be and still pull a visit forward (clock skew). */
@@ -65,6 +66,18 @@ export interface Completion {
   publishedAt?: number | null
 }
 
+/** Options of `Frontier.claim`. */
+export interface ClaimOptions {
+  /** Visits due up to this time (epoch ms, the caller's clock) are claimed. */
+  now: number
+  /** At most this many (an integer >= 1). */
+  limit: number
+  /** How long the claims are leased (wall clock). @default DEFAULT_LEASE_MS */
+  leaseMs?: number
+  /** Only visits of these site ids (an empty list matches nothing). @default every site */
+  sites?: readonly string[]
+}
+
 /** Figures for progress and summaries. */
 export interface FrontierCounts {
   /** Rows waiting whose due time has come. */
@@ -79,28 +92,32 @@ export interface FrontierCounts {
   outcomes: Record<string, number>
 }
 
-/** Options of `openFrontier`. */
-export interface FrontierOptions {
-  /** SQLite file, typically the archive's `<dataDir>/archive.sqlite`. Created when missing. */
-  file: string
-  /** How long a busy writer waits for the lock (another process writing). @default 10_000 */
-  busyTimeoutMs?: number
-  /** Identifies this process's claims. @default `<hostname>:<pid>:<random>` */
-  owner?: string
+/** One row of a URL, as `Frontier.visits` lists it. */
+export interface FrontierVisit {
+  id: number
+  dueAt: number
+  state: string
+  outcome: string | null
 }
 
-/** The frontier API. All methods are synchronous: better-sqlite3 is, and each call is one short transaction. */
+/**
+ * The frontier API, the same over SQLite and PostgreSQL. Every method returns a Promise; each call is one
+ * short transaction (a claim, a completion and the next visit it plans are atomic). Wall-clock times
+ * (leases, claim times) come from this process's `Date.now()`; due times follow the caller's clock.
+ */
 export interface Frontier {
-  readonly file: string
+  /** Where the rows live: the SQLite file, or `postgres://host:port/db (schema s)` without credentials. */
+  readonly location: string
   /** This process's owner id, written on its claims. */
   readonly owner: string
-  /** Plan a visit; idempotent per (url, dueAt). Returns true when the row was added. */
-  schedule(url: string, dueAt: number, meta: VisitMeta): boolean
+  /** Plan a visit; idempotent per (url, dueAt). Resolves with true when the row was added. */
+  schedule(url: string, dueAt: number, meta: VisitMeta): Promise<boolean>
   /**
    * Plan the first visit of URLs never seen before; URLs the frontier already knows (in any state) are left
-   * alone, so discovering the same article every pass does not multiply its visits. Returns how many were added.
+   * alone, so discovering the same article every pass does not multiply its visits. Resolves with how many
+   * were added.
    */
-  addNew(items: ReadonlyArray<{ url: string; dueAt: number; meta: VisitMeta }>): number
+  addNew(items: ReadonlyArray<{ url: string; dueAt: number; meta: VisitMeta }>): Promise<number>
   /**
    * Pull visits forward for known URLs an entry point says changed after their last visit began (a feed's
    * `<updated>`, a sitemap's `<lastmod>`): a visit due at `dueAt` is planned, and later planned visits of the
@@ -109,333 +126,23 @@ export interface Frontier {
    * whose last visit was a skip (robots, irrelevant, redirected: nothing was captured), and `updatedAt`
    * more than `MAX_UPDATE_SKEW_MS` in the future (a portal's clock or typo would pull every pass).
    * `updatedAt` is wall-clock epoch ms, compared with the wall-clock start of the last visit; `dueAt`
-   * follows the caller's clock, as in `schedule`. Returns how many visits were pulled forward.
+   * follows the caller's clock, as in `schedule`. Resolves with how many visits were pulled forward.
    */
-  pullForward(items: ReadonlyArray<{ url: string; updatedAt: number }>, dueAt: number): number
+  pullForward(items: ReadonlyArray<{ url: string; updatedAt: number }>, dueAt: number): Promise<number>
   /**
    * Lease up to `limit` due visits (due time <= `now`, oldest first), including claims whose lease ran out
-   * or whose owning process on this host is gone. `sites` restricts to those site ids.
+   * or whose owning process on this host is gone. No two callers, in any process, get the same row while
+   * its lease holds. Rejects with a `TypeError` for a bad `limit`.
    */
-  claim(options: { now: number; limit: number; leaseMs?: number; sites?: readonly string[] }): Claim[]
+  claim(options: ClaimOptions): Promise<Claim[]>
   /** Finish a claimed visit and, when `nextDueAt` is given, plan the next one. False when not claimed. */
-  complete(id: number, completion: Completion): boolean
-  /** Give a claimed visit back (shutdown, aborted fetch): it is due again at once. */
-  release(id: number): boolean
-  /** Current figures. */
-  counts(now: number): FrontierCounts
+  complete(id: number, completion: Completion): Promise<boolean>
+  /** Give a claimed visit back (shutdown, aborted fetch): it is due again at once. False when not claimed. */
+  release(id: number): Promise<boolean>
+  /** Current figures; `now` splits waiting rows into `due` and `later`. */
+  counts(now: number): Promise<FrontierCounts>
   /** Every row of a URL, oldest due time first (for tests and `--explain`-style tooling). */
-  visits(url: string): Array<{ id: number; dueAt: number; state: string; outcome: string | null }>
-  close(): void
-}
-
-/**
- * Open (and create or migrate) the frontier tables in `file`.
- *
- * @throws {FrontierError} when the file cannot be opened or was written by a newer parkwatch.
- * @example
- * ```ts
- * const frontier = openFrontier({ file: 'data/archive.sqlite' })
- * frontier.addNew([{ url, dueAt: Date.now(), meta: { site: 'demo-blog' } }])
- * for (const visit of frontier.claim({ now: Date.now(), limit: 10 })) frontier.complete(visit.id, { outcome: 'unchanged' })
- * ```
- */
-export function openFrontier(options: FrontierOptions): Frontier {
-  const { file } = options
-  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000
-  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new TypeError(`Expected \`busyTimeoutMs\` to be an integer >= 0, got \`${busyTimeoutMs}\``)
-  }
-  const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
-  let db: Db
-  try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-    db = new (loadSqlite())(file, { timeout: busyTimeoutMs })
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    migrate(db, file)
-  } catch (cause) {
-    if (cause instanceof FrontierError) throw cause
-    throw new FrontierError(file, 'cannot open the database', { cause })
-  }
-
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO ${TABLE} (url, due_at, site, first_seen_at, published_at, visit, extra)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  )
-  const known = db.prepare(`SELECT 1 FROM ${TABLE} WHERE url = ? LIMIT 1`)
-  const rowsOf = db.prepare(`SELECT * FROM ${TABLE} WHERE url = ? ORDER BY due_at, id`)
-  const supersede = db.prepare(
-    `UPDATE ${TABLE} SET state = 'done', outcome = 'superseded', done_at = ? WHERE id = ? AND state = 'due'`,
-  )
-  const getRow = db.prepare(`SELECT * FROM ${TABLE} WHERE id = ?`)
-  const staleOwners = db.prepare(`SELECT DISTINCT owner FROM ${TABLE} WHERE state = 'claimed' AND owner IS NOT NULL`)
-  const expireOwner = db.prepare(`UPDATE ${TABLE} SET lease_until = 0 WHERE state = 'claimed' AND owner = ?`)
-  const markDone = db.prepare(
-    `UPDATE ${TABLE} SET state = 'done', outcome = ?, done_at = ?, lease_until = NULL WHERE id = ? AND state = 'claimed'`,
-  )
-  const markDue = db.prepare(
-    `UPDATE ${TABLE} SET state = 'due', owner = NULL, lease_until = NULL, claimed_at = NULL
-     WHERE id = ? AND state = 'claimed'`,
-  )
-  const lease = db.prepare(
-    `UPDATE ${TABLE} SET state = 'claimed', owner = ?, lease_until = ?, claimed_at = ?, claims = claims + 1 WHERE id = ?`,
-  )
-
-  const addNew = db.transaction((items: ReadonlyArray<{ url: string; dueAt: number; meta: VisitMeta }>) => {
-    let added = 0
-    for (const { url, dueAt, meta } of items) {
-      if (known.get(url)) continue
-      added += insert.run(...rowValues(url, dueAt, meta, 1)).changes
-    }
-    return added
-  })
-
-  const pullForward = db.transaction((items: ReadonlyArray<{ url: string; updatedAt: number }>, dueAt: number) => {
-    const wall = Date.now()
-    let pulled = 0
-    for (const { url, updatedAt } of items) {
-      if (!Number.isFinite(updatedAt) || updatedAt > wall + MAX_UPDATE_SKEW_MS) continue
-      const rows = rowsOf.all(url) as Row[]
-      if (rows.some((r) => r.state === 'claimed' || (r.state === 'due' && r.due_at <= dueAt))) continue
-      const last = lastVisit(rows)
-      if (!last || last.outcome?.startsWith('skipped') || updatedAt <= (last.claimed_at ?? last.done_at ?? 0)) continue
-      const later = rows.filter((r) => r.state === 'due')
-      const base = later[0] ?? last
-      const visit = later[0] ? base.visit : last.visit + 1
-      if (
-        insert.run(url, Math.round(dueAt), base.site, base.first_seen_at, base.published_at, visit, base.extra)
-          .changes === 0
-      ) {
-        continue
-      }
-      for (const r of later) supersede.run(wall, r.id)
-      pulled++
-    }
-    return pulled
-  })
-
-  const claim = db.transaction((now: number, limit: number, leaseMs: number, sites: readonly string[] | null) => {
-    recoverDeadOwners()
-    const siteFilter = sites ? `AND site IN (${sites.map(() => '?').join(',')})` : ''
-    // Due times follow the caller's clock (tests and the demo move it); leases always follow the wall clock.
-    const wall = Date.now()
-    const rows = db
-      .prepare(
-        `SELECT * FROM ${TABLE}
-         WHERE due_at <= ? AND (state = 'due' OR (state = 'claimed' AND lease_until <= ?)) ${siteFilter}
-         ORDER BY due_at, id LIMIT ?`,
-      )
-      .all(now, wall, ...(sites ?? []), limit) as Row[]
-    return rows.map((row) => {
-      lease.run(owner, wall + leaseMs, wall, row.id)
-      return toClaim(row)
-    })
-  })
-
-  const complete = db.transaction((id: number, c: Completion) => {
-    const row = getRow.get(id) as Row | undefined
-    if (row?.state !== 'claimed') return false
-    markDone.run(c.outcome, Date.now(), id)
-    if (c.nextDueAt !== undefined && c.nextDueAt !== null) {
-      const publishedAt = c.publishedAt !== undefined ? c.publishedAt : row.published_at
-      insert.run(row.url, c.nextDueAt, row.site, row.first_seen_at, publishedAt, row.visit + 1, row.extra)
-    }
-    return true
-  })
-
-  /** Claims of processes on this host that no longer exist are expired at once (no lease wait). */
-  function recoverDeadOwners(): void {
-    for (const { owner: other } of staleOwners.all() as Array<{ owner: string }>) {
-      if (other === owner) continue
-      const [host, pid] = other.split(':')
-      if (host === hostname() && pid && !processAlive(Number(pid))) expireOwner.run(other)
-    }
-  }
-
-  return {
-    file,
-    owner,
-    schedule(url, dueAt, meta) {
-      return insert.run(...rowValues(url, dueAt, meta, 1)).changes > 0
-    },
-    addNew: (items) => (items.length === 0 ? 0 : addNew.immediate(items)),
-    pullForward: (items, dueAt) => (items.length === 0 ? 0 : pullForward.immediate(items, dueAt)),
-    claim({ now, limit, leaseMs = DEFAULT_LEASE_MS, sites }) {
-      if (!Number.isInteger(limit) || limit < 1) {
-        throw new TypeError(`Expected \`limit\` to be an integer >= 1, got \`${limit}\``)
-      }
-      // `IN ()` is not SQL; an empty site list simply matches nothing.
-      if (sites && sites.length === 0) return []
-      return claim.immediate(now, limit, leaseMs, sites ?? null)
-    },
-    complete: (id, completion) => complete.immediate(id, completion),
-    release: (id) => markDue.run(id).changes > 0,
-    counts(now) {
-      const state = db
-        .prepare(
-          `SELECT
-             SUM(state = 'due' AND due_at <= ?) AS due, SUM(state = 'due' AND due_at > ?) AS later,
-             SUM(state = 'claimed') AS claimed, SUM(state = 'done') AS done, COUNT(DISTINCT url) AS urls
-           FROM ${TABLE}`,
-        )
-        .get(now, now) as Record<string, number | null>
-      const outcomes: Record<string, number> = {}
-      for (const r of db
-        .prepare(`SELECT outcome, COUNT(*) AS n FROM ${TABLE} WHERE state = 'done' GROUP BY outcome`)
-        .all() as Array<{ outcome: string; n: number }>) {
-        outcomes[r.outcome] = r.n
-      }
-      return {
-        due: state.due ?? 0,
-        later: state.later ?? 0,
-        claimed: state.claimed ?? 0,
-        done: state.done ?? 0,
-        urls: state.urls ?? 0,
-        outcomes,
-      }
-    },
-    visits(url) {
-      return (
-        db
-          .prepare(`SELECT id, due_at, state, outcome FROM ${TABLE} WHERE url = ? ORDER BY due_at, id`)
-          .all(url) as Row[]
-      ).map((r) => ({ id: r.id, dueAt: r.due_at, state: r.state, outcome: r.outcome }))
-    },
-    close: () => db.close(),
-  }
-}
-
-// --- Internal helpers ---
-
-const TABLE = 'parkwatch_frontier'
-
-interface Row {
-  id: number
-  url: string
-  due_at: number
-  site: string
-  state: 'due' | 'claimed' | 'done'
-  first_seen_at: number
-  published_at: number | null
-  visit: number
-  claimed_at: number | null
-  done_at: number | null
-  extra: string | null
-  outcome: string | null
-}
-
-/** The few better-sqlite3 calls used here (its types are not a dependency of this package). */
-interface Statement {
-  run(...params: unknown[]): { changes: number }
-  get(...params: unknown[]): unknown
-  all(...params: unknown[]): unknown[]
-}
-type Transaction<F extends (...args: never[]) => unknown> = F & { immediate: F }
-interface Db {
-  prepare(sql: string): Statement
-  exec(sql: string): void
-  pragma(sql: string): unknown
-  transaction<F extends (...args: never[]) => unknown>(fn: F): Transaction<F>
-  close(): void
-}
-type DbConstructor = new (file: string, options: { timeout: number }) => Db
-
-let sqlite: DbConstructor | undefined
-
-/**
- * better-sqlite3 is a dependency of `@parkwatch/archive`, not of this package (pnpm keeps it out of our
- * `node_modules`); resolving it from the archive's own location uses the very same native build.
- */
-function loadSqlite(): DbConstructor {
-  if (sqlite) return sqlite
-  const here = createRequire(import.meta.url)
-  const archiveManifest = here.resolve('@parkwatch/archive/package.json')
-  sqlite = createRequire(archiveManifest)('better-sqlite3') as DbConstructor
-  return sqlite
-}
-
-function migrate(db: Db, file: string): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS parkwatch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
-  const row = db.prepare(`SELECT value FROM parkwatch_meta WHERE key = 'frontier_schema_version'`).get() as
-    | { value: string }
-    | undefined
-  const version = row ? Number(row.value) : 0
-  if (version > FRONTIER_SCHEMA_VERSION) {
-    throw new FrontierError(
-      file,
-      `frontier schema v${version} is newer than this parkwatch (v${FRONTIER_SCHEMA_VERSION}); upgrade parkwatch`,
-    )
-  }
-  if (version === FRONTIER_SCHEMA_VERSION) return
-  db.exec(`BEGIN IMMEDIATE;
-    CREATE TABLE IF NOT EXISTS ${TABLE} (
-      id INTEGER PRIMARY KEY,
-      url TEXT NOT NULL,
-      due_at INTEGER NOT NULL,
-      site TEXT NOT NULL,
-      state TEXT NOT NULL DEFAULT 'due' CHECK (state IN ('due', 'claimed', 'done')),
-      first_seen_at INTEGER NOT NULL,
-      published_at INTEGER,
-      visit INTEGER NOT NULL DEFAULT 1,
-      owner TEXT,
-      lease_until INTEGER,
-      claimed_at INTEGER,
-      claims INTEGER NOT NULL DEFAULT 0,
-      outcome TEXT,
-      done_at INTEGER,
-      extra TEXT,
-      UNIQUE (url, due_at)
-    );
-    CREATE INDEX IF NOT EXISTS ${TABLE}_due ON ${TABLE} (state, due_at);
-    CREATE INDEX IF NOT EXISTS ${TABLE}_url ON ${TABLE} (url);
-    INSERT OR REPLACE INTO parkwatch_meta (key, value) VALUES ('frontier_schema_version', '${FRONTIER_SCHEMA_VERSION}');
-    COMMIT;`)
-}
-
-function rowValues(url: string, dueAt: number, meta: VisitMeta, visit: number): unknown[] {
-  return [
-    url,
-    Math.round(dueAt),
-    meta.site,
-    Math.round(meta.firstSeenAt ?? dueAt),
-    meta.publishedAt ?? null,
-    visit,
-    meta.extra ? JSON.stringify(meta.extra) : null,
-  ]
-}
-
-/** The visit that ended last (latest `done_at`), or null when none has; `superseded` rows never ran. */
-function lastVisit(rows: readonly Row[]): Row | null {
-  let last: Row | null = null
-  for (const r of rows) {
-    if (r.state !== 'done' || r.outcome === 'superseded') continue
-    if (!last || (r.done_at ?? 0) >= (last.done_at ?? 0)) last = r
-  }
-  return last
-}
-
-function toClaim(row: Row): Claim {
-  return {
-    id: row.id,
-    url: row.url,
-    dueAt: row.due_at,
-    site: row.site,
-    firstSeenAt: row.first_seen_at,
-    publishedAt: row.published_at,
-    visit: row.visit,
-    extra: row.extra ? (JSON.parse(row.extra) as Record<string, unknown>) : {},
-    // A row still carrying `claimed_at` was claimed before and never completed or released.
-    previousClaimAt: row.state === 'claimed' ? row.claimed_at : null,
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  visits(url: string): Promise<FrontierVisit[]>
+  /** Close the connection(s); the frontier is unusable afterwards. */
+  close(): Promise<void>
 }

@@ -1,6 +1,7 @@
 /**
- * @file `@parkwatch/cli`: the job runner (`runOnce`), the persistent frontier (`openFrontier`), the revisit
- * policy (`nextVisitAt`) and the `parkwatch` command built on them (`main`).
+ * @file `@parkwatch/cli`: the job runner (`runOnce`), the persistent frontier in the archive's database
+ * (`openFrontier` for SQLite, `openPostgresFrontier` for PostgreSQL), the revisit policy (`nextVisitAt`)
+ * and the `parkwatch` command built on them (`main`).
  *
  * @example
  * ```ts
@@ -10,6 +11,7 @@
  * const archive = createArchive({ backend: sqliteBackend({ dir: 'data' }) })
  * const frontier = openFrontier({ file: 'data/archive.sqlite' })
  * const summary = await runOnce({ sources: await loadSources('sources.yaml'), archive, frontier })
+ * await frontier.close()
  * ```
  */
 export type { Discovered, SiteDiscovery } from './discover.js'
@@ -36,8 +38,20 @@ export type { ExtractPool, ExtractPoolOptions, PoolExtractOptions } from './extr
 export { createExtractPool, defaultExtractThreads, ExtractWorkerError } from './extract-pool.js'
 export type { FetchStack, FetchStackOptions } from './fetch-stack.js'
 export { createFetchStack } from './fetch-stack.js'
-export type { Claim, Completion, Frontier, FrontierCounts, FrontierOptions, VisitMeta } from './frontier.js'
-export { DEFAULT_LEASE_MS, FRONTIER_SCHEMA_VERSION, MAX_UPDATE_SKEW_MS, openFrontier } from './frontier.js'
+export type {
+  Claim,
+  ClaimOptions,
+  Completion,
+  Frontier,
+  FrontierCounts,
+  FrontierVisit,
+  VisitMeta,
+} from './frontier.js'
+export { DEFAULT_LEASE_MS, FRONTIER_SCHEMA_VERSION, MAX_UPDATE_SKEW_MS } from './frontier.js'
+export type { PostgresFrontierOptions } from './frontier-postgres.js'
+export { openPostgresFrontier, POSTGRES_FRONTIER_SCHEMA_VERSION } from './frontier-postgres.js'
+export type { FrontierOptions, SqliteFrontier } from './frontier-sqlite.js'
+export { openFrontier } from './frontier-sqlite.js'
 export type { IngestBatcherOptions, IngestWriter } from './ingest-batch.js'
 export { createIngestBatcher, DEFAULT_INGEST_BATCH } from './ingest-batch.js'
 export { isRelevant } from './relevance.js'

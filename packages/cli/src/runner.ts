@@ -115,7 +115,7 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
         sites.map(async (site) => {
           const d = await discoverSite(site, stack.loader, signal ? { signal } : {})
           const now = clock()
-          const added = frontier.addNew(
+          const added = await frontier.addNew(
             d.found.map((f) => ({
               url: f.url,
               dueAt: now,
@@ -128,10 +128,12 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
             })),
           )
           // Known articles the feed or sitemap says were updated since their last visit: visit them now.
-          summary.updated += frontier.pullForward(
+          // Awaited before `+=`: the sites run in parallel and `+=` would read the total before the await.
+          const updated = await frontier.pullForward(
             d.found.flatMap((f) => (f.updatedAt === null ? [] : [{ url: f.url, updatedAt: f.updatedAt }])),
             now,
           )
+          summary.updated += updated
           summary.discovered += d.found.length
           summary.added += added
           for (const e of d.errors) {
@@ -149,7 +151,7 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
     const ctx: VisitContext = { archive, writer, frontier, stack, byId, clock, cutoff, emit, summary, options }
     // Claim in batches until nothing is due; a visit may plan another for the pass (a redirect target).
     while (!signal?.aborted) {
-      const batch = frontier.claim({
+      const batch = await frontier.claim({
         now: cutoff,
         limit: options.batchSize ?? 200,
         sites: sites.map((s) => s.id),
@@ -206,21 +208,21 @@ async function visit(ctx: VisitContext, claim: Claim): Promise<void> {
     version: result.version,
   })
   if (result.outcome === 'released') {
-    frontier.release(claim.id)
+    await frontier.release(claim.id)
     return
   }
   if (result.follow) {
     const meta = { site: site.id, firstSeenAt: ctx.clock(), publishedAt: claim.publishedAt }
-    frontier.addNew([{ url: result.follow, dueAt: ctx.cutoff, meta }])
+    await frontier.addNew([{ url: result.follow, dueAt: ctx.cutoff, meta }])
   }
   const nextDueAt = result.revisit
     ? nextVisitAt(site.revisit, claim, ctx.clock(), options.ageFrom ? { ageFrom: options.ageFrom } : {})
     : null
   const outcome = result.detail ? `${result.outcome}:${result.detail}` : result.outcome
   try {
-    frontier.complete(claim.id, { outcome, nextDueAt })
+    await frontier.complete(claim.id, { outcome, nextDueAt })
   } catch {
-    frontier.release(claim.id)
+    await frontier.release(claim.id)
   }
 }
 

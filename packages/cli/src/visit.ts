@@ -2,7 +2,7 @@
  * One visit of one URL, start to end: robots, politeness, retries, render mode and conditional headers from
  * the archive (all in the page loader) -> extract -> relevance filter -> `archive.ingest`. The answer says
  * how the visit ended and what to plan next; the caller owns the plan. The one-machine runner applies it to
- * the SQLite frontier, the distributed worker to BullMQ jobs: the fetching, extraction and archiving code is
+ * the frontier (in the archive's SQLite file or PostgreSQL schema), the distributed worker to BullMQ jobs: the fetching, extraction and archiving code is
  * the same, only the queue differs.
  */
 import type { Archive, CaptureInput, IngestResult } from '@parkwatch/archive'
@@ -68,7 +68,7 @@ export interface VisitResult {
  * @example
  * ```ts
  * const r = await visitPage({ archive, loader: stack.loader }, { url, site, previousAttemptAt: null })
- * if (r.revisit) frontier.schedule(url, nextVisitAt(site.revisit, subject, Date.now()), meta)
+ * if (r.revisit) await frontier.schedule(url, nextVisitAt(site.revisit, subject, Date.now()), meta)
  * ```
  */
 export async function visitPage(deps: VisitDeps, task: VisitTask): Promise<VisitResult> {

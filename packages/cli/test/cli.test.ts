@@ -267,10 +267,10 @@ describe('parkwatch command', () => {
       expect(exit.stderr).toMatch(/SIGTERM: stopping/)
       const frontier = openFrontier({ file: join(data, 'archive.sqlite') })
       try {
-        expect(frontier.counts(Date.now()).claimed).toBe(0)
-        expect(frontier.visits(`${server.url}/s/0.html`).map((v) => v.state)).toEqual(['due'])
+        expect((await frontier.counts(Date.now())).claimed).toBe(0)
+        expect((await frontier.visits(`${server.url}/s/0.html`)).map((v) => v.state)).toEqual(['due'])
       } finally {
-        frontier.close()
+        await frontier.close()
       }
     } finally {
       daemon.child.kill('SIGKILL')

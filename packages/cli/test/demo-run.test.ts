@@ -52,7 +52,7 @@ describe('runOnce against the demo portal', () => {
 
   afterAll(async () => {
     await stack?.close()
-    frontier?.close()
+    await frontier?.close()
     await archive?.close()
     await portal?.close()
     rmSync(dir, { recursive: true, force: true })
@@ -91,7 +91,7 @@ describe('runOnce against the demo portal', () => {
     for (const url of portal.expected.disallowed) expect(requested).not.toContain(url)
     for (const article of portal.expected.articles.filter((a) => a.disallowed)) {
       expect(await archive.getPage(article.url)).toBeNull()
-      expect(frontier.visits(article.url).map((v) => v.outcome)).toEqual(['skipped:robots'])
+      expect((await frontier.visits(article.url)).map((v) => v.outcome)).toEqual(['skipped:robots'])
     }
     expect(pass1.skippedBy.robots).toBeGreaterThanOrEqual(1)
   })
@@ -100,7 +100,7 @@ describe('runOnce against the demo portal', () => {
     expect(portal.expected.offTopic.length).toBeGreaterThan(0)
     for (const url of portal.expected.offTopic) {
       expect(await archive.getPage(url), url).toBeNull()
-      expect(frontier.visits(url).map((v) => v.outcome)).toEqual(['skipped:irrelevant'])
+      expect((await frontier.visits(url)).map((v) => v.outcome)).toEqual(['skipped:irrelevant'])
     }
   })
 

@@ -141,7 +141,7 @@ describe('runOnce with extraction threads', () => {
       const summary = await runOnce({ sources: site, archive, frontier, stack: { ...stack, extractor: pool } })
       await pool?.close()
       await stack.close()
-      frontier.close()
+      await frontier.close()
       runs[mode] = archive
       expect(summary.newVersions).toBe(golden.length)
       if (mode === 'pooled') {

@@ -50,17 +50,17 @@ describe('runOnce edge cases', () => {
     frontier = openFrontier({ file: join(dir, 'archive.sqlite') })
   })
   afterEach(async () => {
-    frontier.close()
+    await frontier.close()
     await archive.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const plan = (...paths: string[]): void => {
-    frontier.addNew(paths.map((p) => ({ url: `${server.url}${p}`, dueAt: Date.now(), meta: { site: 'local' } })))
+  const plan = async (...paths: string[]): Promise<void> => {
+    await frontier.addNew(paths.map((p) => ({ url: `${server.url}${p}`, dueAt: Date.now(), meta: { site: 'local' } })))
   }
 
   it('records each failure by kind and goes on with the other pages', async () => {
-    plan('/good.html', '/broken.html', '/gone.html', '/reset.html', '/binary.html')
+    await plan('/good.html', '/broken.html', '/gone.html', '/reset.html', '/binary.html')
     // The feed itself is missing (404): a discovery error, not the end of the pass.
     const summary = await runOnce({ sources, archive, frontier, retry, browser: false })
     expect(summary.newVersions).toBe(1)
@@ -72,35 +72,37 @@ describe('runOnce edge cases', () => {
     })
     expect((await archive.timeline(`${server.url}/reset.html`))?.captures[0]).toMatchObject({ status: null })
     // Transient failures are planned again, permanent ones are not.
-    const next = (p: string) => frontier.visits(`${server.url}${p}`).length
-    expect([next('/broken.html'), next('/reset.html'), next('/gone.html'), next('/good.html')]).toEqual([2, 2, 1, 2])
+    const next = async (p: string) => (await frontier.visits(`${server.url}${p}`)).length
+    expect(
+      await Promise.all([next('/broken.html'), next('/reset.html'), next('/gone.html'), next('/good.html')]),
+    ).toEqual([2, 2, 1, 2])
   })
 
   it('completes a crashed run’s visit from the archive instead of fetching it again', async () => {
     const url = `${server.url}/good.html`
     const deadPid = spawnSync(process.execPath, ['-e', '0']).pid as number
     const crashed = openFrontier({ file: join(dir, 'archive.sqlite'), owner: `${hostname()}:${deadPid}:x` })
-    crashed.addNew([{ url, dueAt: Date.now(), meta: { site: 'local' } }])
-    expect(crashed.claim({ now: Date.now(), limit: 1 })).toHaveLength(1)
-    crashed.close()
+    await crashed.addNew([{ url, dueAt: Date.now(), meta: { site: 'local' } }])
+    expect(await crashed.claim({ now: Date.now(), limit: 1 })).toHaveLength(1)
+    await crashed.close()
     // The crashed run had stored its capture, then died before marking the visit done.
     await archive.ingest({ url, status: 200, body: article('园区新闻'), fetchedAt: new Date() }, null)
     const before = server.hits('/good.html')
     const summary = await runOnce({ sources, archive, frontier, discover: false, browser: false })
     expect(summary).toMatchObject({ recovered: 1, fetched: 0 })
     expect(server.hits('/good.html')).toBe(before)
-    expect(frontier.visits(url).map((v) => v.state)).toEqual(['done', 'due'])
+    expect((await frontier.visits(url)).map((v) => v.state)).toEqual(['done', 'due'])
   })
 
   it('returns in-flight visits to the frontier when stopped', async () => {
-    plan('/slow.html')
+    await plan('/slow.html')
     const controller = new AbortController()
     const pass = runOnce({ sources, archive, frontier, discover: false, browser: false, signal: controller.signal })
     while (server.hits('/slow.html') === 0) await new Promise((r) => setTimeout(r, 20))
     controller.abort()
     const summary = await pass
     expect(summary).toMatchObject({ released: 1, fetched: 0 })
-    expect(frontier.visits(`${server.url}/slow.html`).map((v) => v.state)).toEqual(['due'])
+    expect((await frontier.visits(`${server.url}/slow.html`)).map((v) => v.state)).toEqual(['due'])
     expect(await archive.getPage(`${server.url}/slow.html`)).toBeNull()
   })
 })
