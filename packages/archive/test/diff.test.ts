@@ -1,6 +1,6 @@
 import type { Block } from '@parkwatch/extractor'
 import { describe, expect, it } from 'vitest'
-import { diffWords, normaliseLoose } from '../src/diff/text.js'
+import { bigrams, diffWords, normaliseLoose, similarity } from '../src/diff/text.js'
 import { type DiffableVersion, diffVersions } from '../src/diff.js'
 
 const P = (text: string): Block => ({ kind: 'paragraph', text })
@@ -217,5 +217,50 @@ describe('diffVersions', () => {
 
   it('normalises full-width forms and drops punctuation in loose mode', () => {
     expect(normaliseLoose('企业３６个，（同比）增长。')).toBe(normaliseLoose('企业36个, (同比)增长.'))
+  })
+})
+
+describe('similarity', () => {
+  // The definition: Dice coefficient over the multiset of code-point bigrams.
+  const reference = (a: string, b: string): number => {
+    const grams = (t: string): string[] => {
+      const cps = [...t]
+      return cps.length === 1 ? cps : cps.slice(1).map((c, i) => `${cps[i]}${c}`)
+    }
+    const x = grams(a)
+    const y = grams(b)
+    if (x.length === 0 && y.length === 0) return 1
+    const left = new Map<string, number>()
+    for (const g of x) left.set(g, (left.get(g) ?? 0) + 1)
+    let shared = 0
+    for (const g of y) {
+      const n = left.get(g) ?? 0
+      if (n > 0) {
+        shared++
+        left.set(g, n - 1)
+      }
+    }
+    return (2 * shared) / (x.length + y.length)
+  }
+
+  it('is the Dice coefficient over code-point bigrams, for plain, astral and mixed texts', () => {
+    const texts = [
+      '',
+      '园',
+      '𠀋',
+      P1,
+      P2,
+      `${P1}𠀋𠀋`,
+      `𠀋${P1.slice(0, 20)}`,
+      '😀园区😀园区',
+      '园区园区',
+      'ab\uD800cd',
+      'abab',
+    ]
+    for (const a of texts) {
+      for (const b of texts) {
+        expect(similarity(bigrams(a), bigrams(b)), `${a} / ${b}`).toBeCloseTo(reference(a, b), 12)
+      }
+    }
   })
 })

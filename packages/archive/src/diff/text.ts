@@ -112,8 +112,8 @@ export function similarity(a: BigramProfile, b: BigramProfile): number {
   if (a.total === 0 || b.total === 0) return 0
   // Both profiles are sorted, so the multiset intersection is one merge pass: no hashing, no allocation.
   // That matters because a heavily rewritten article compares every removed with every added paragraph.
-  const x = a.codes
-  const y = b.codes
+  const x = a.wide === b.wide ? a.codes : widen(a)
+  const y = a.wide === b.wide ? b.codes : widen(b)
   let i = 0
   let j = 0
   let shared = 0
@@ -136,16 +136,40 @@ export function similarityBound(a: BigramProfile, b: BigramProfile): number {
   return (2 * Math.min(a.total, b.total)) / (a.total + b.total)
 }
 
-/** The character bigrams of a text as sorted numeric codes, built once per paragraph. */
+/**
+ * The character bigrams of a text as sorted numeric codes, built once per paragraph. A text of Basic
+ * Multilingual Plane characters only (nearly every text) packs each bigram into 32 bits (`wide` false);
+ * one with a character beyond it uses doubles (`wide` true). The two orders agree, so a narrow profile is
+ * widened, still sorted, when it meets a wide one.
+ */
 export interface BigramProfile {
-  codes: Float64Array
+  codes: Uint32Array | Float64Array
   total: number
+  wide: boolean
 }
 
 /** Build the bigram profile of a text (a one-character text counts as one "bigram"). */
 export function bigrams(text: string): BigramProfile {
-  // Code points read straight off the UTF-16 units (a lone surrogate counts as itself, as `for…of` does):
-  // paragraphs are profiled on every diff and at every ingest of a new version.
+  // Paragraphs are profiled on every diff and at every ingest of a new version: 32-bit codes sort in about
+  // half the time of doubles.
+  const n = text.length - 1
+  if (n < 1) return n === 0 ? wideBigrams(text) : { codes: new Uint32Array(0), total: 0, wide: false }
+  const codes = new Uint32Array(n)
+  let prev = text.charCodeAt(0)
+  if (prev >= 0xd800 && prev <= 0xdfff) return wideBigrams(text)
+  for (let i = 1; i <= n; i++) {
+    const cp = text.charCodeAt(i)
+    if (cp >= 0xd800 && cp <= 0xdfff) return wideBigrams(text)
+    codes[i - 1] = prev * 0x10000 + cp
+    prev = cp
+  }
+  codes.sort()
+  return { codes, total: n, wide: false }
+}
+
+/** `bigrams` over code points, as doubles (two code points < 0x110000 each stay below 2^53: exact). */
+function wideBigrams(text: string): BigramProfile {
+  // Code points read straight off the UTF-16 units (a lone surrogate counts as itself, as `for…of` does).
   const codes = new Float64Array(Math.max(0, text.length - 1))
   let n = 0
   let count = 0
@@ -159,15 +183,25 @@ export function bigrams(text: string): BigramProfile {
         i++
       }
     }
-    // Two code points (< 0x110000 each) packed into one number stay below 2^53: exact as a double.
     if (count > 0) codes[n++] = prev * 0x110000 + cp
     prev = cp
     count++
   }
-  if (count === 1) return { codes: Float64Array.of(prev), total: 1 }
+  if (count === 1) return { codes: Float64Array.of(prev), total: 1, wide: true }
   const out = n === codes.length ? codes : codes.subarray(0, n)
   out.sort()
-  return { codes: out, total: n }
+  return { codes: out, total: n, wide: true }
+}
+
+/** A narrow profile's codes in the wide packing (same order, so still sorted). */
+function widen(p: BigramProfile): Uint32Array | Float64Array {
+  if (p.wide) return p.codes
+  const out = new Float64Array(p.codes.length)
+  for (let i = 0; i < out.length; i++) {
+    const k = p.codes[i] as number
+    out[i] = Math.floor(k / 0x10000) * 0x110000 + (k % 0x10000)
+  }
+  return out
 }
 
 // --- Internal helpers ---
