@@ -69,6 +69,7 @@ export type {
   FacetCount,
   FetchMethod,
   HeaderValue,
+  IngestManyOptions,
   IngestRecord,
   IngestResult,
   Page,
