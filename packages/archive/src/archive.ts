@@ -193,16 +193,8 @@ export function createArchive(options: ArchiveOptions): Archive {
 
     async ingestMany(items) {
       const prepared = items.map((i) => prepare(i.capture, i.article))
-      const records = prepared.map((p) => p.record)
-      if (backend.ingestMany && backend.flags.bodiesMeanwhile && backend.blobs.putMany && !transactionalBodies) {
-        // The bodies are compressed and written on libuv's pool while the backend writes the records on this
-        // thread; it commits only once they are in place.
-        const bodies = prepared.flatMap(({ record, bytes }) =>
-          bytes !== null && record.capture.bodyHash !== null ? [{ hash: record.capture.bodyHash, raw: bytes }] : [],
-        )
-        if (bodies.length > 0) return backend.ingestMany(records, { bodiesStored: backend.blobs.putMany(bodies) })
-      }
       for (const item of prepared) await putBody(item)
+      const records = prepared.map((p) => p.record)
       if (backend.ingestMany) return backend.ingestMany(records)
       const out: IngestResult[] = []
       for (const record of records) out.push(await backend.ingest(record))

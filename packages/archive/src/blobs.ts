@@ -4,17 +4,20 @@
  * that keeps blobs in a table (Postgres) stores the same bytes.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib'
 import {
-  BLOB_FILE_MODULES,
-  type BlobFileJob,
-  type BlobWriterThread,
-  blobWriterThread,
-  writeBlobFile,
-} from './blob-writer.js'
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib'
 import { ArchiveError, BlobCorruptError } from './errors.js'
 import { isSha256Hex } from './hash.js'
 import type { BlobStore } from './types.js'
@@ -28,12 +31,12 @@ export const DEFAULT_BROTLI_QUALITY = 2
 
 /** Compress a raw body for storage (brotli). */
 export function compressBlob(raw: Uint8Array, quality: number = DEFAULT_BROTLI_QUALITY): Buffer {
-  return brotliCompressSync(raw, brotliOptions(raw, quality))
-}
-
-/** `compressBlob` on libuv's thread pool: the calling thread goes on meanwhile. */
-export function compressBlobAsync(raw: Uint8Array, quality: number = DEFAULT_BROTLI_QUALITY): Promise<Buffer> {
-  return brotliCompressAsync(raw, brotliOptions(raw, quality))
+  return brotliCompressSync(raw, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: quality,
+      [constants.BROTLI_PARAM_SIZE_HINT]: raw.byteLength,
+    },
+  })
 }
 
 /** Decompress a stored blob; throws `BlobCorruptError` when the bytes are not valid brotli. */
@@ -79,6 +82,8 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   }
   const tmpDir = join(dir, TMP_DIR)
   mkdirSync(tmpDir, { recursive: true })
+  // Fan-out folders already created by this process; saves a mkdir syscall per put.
+  const made = new Set<string>()
   // Hashes this process wrote or found stored, with their stored size. Blobs are never deleted except by
   // `clear()`, so a remembered hash needs no stat: an unchanged re-capture touches no file at all.
   const known = new Map<string, number>()
@@ -89,44 +94,41 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   let counter = 0
 
   const pathOf = (hash: string): string => join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}${EXT}`)
-  // pid + counter + random: a temporary name unique across processes and across restarts that reuse a pid.
-  const job = (hash: string, raw: Uint8Array): BlobFileJob => ({
-    dir,
-    hash,
-    raw,
-    tmp: join(tmpDir, `${hash}.${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`),
-    quality,
-    fsync: options.fsync === true,
-  })
-  let writer: BlobWriterThread | null = null
 
   return {
     async put(hash, raw) {
       checkHash(hash)
       const size = known.get(hash)
       if (size !== undefined) return { created: false, storedSize: size }
-      const out = writeBlobFile(BLOB_FILE_MODULES, job(hash, raw))
-      learn(hash, out.storedSize)
-      return out
+      const target = pathOf(hash)
+      const existing = statSync(target, { throwIfNoEntry: false })
+      if (existing) {
+        learn(hash, existing.size)
+        return { created: false, storedSize: existing.size }
+      }
+      const data = compressBlob(raw, quality)
+      const folder = join(dir, hash.slice(0, 2), hash.slice(2, 4))
+      if (!made.has(folder)) {
+        mkdirSync(folder, { recursive: true })
+        made.add(folder)
+      }
+      // pid + counter + random: unique across processes and across restarts that reuse a pid.
+      const tmp = join(tmpDir, `${hash}.${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`)
+      const fd = openSync(tmp, 'wx')
+      try {
+        let off = 0
+        while (off < data.byteLength) off += writeSync(fd, data, off)
+        if (options.fsync) fsyncSync(fd)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(tmp, target)
+      if (options.fsync) fsyncDir(folder)
+      learn(hash, data.byteLength)
+      return { created: true, storedSize: data.byteLength }
     },
 
     knows: (hash) => known.has(hash),
-
-    async putMany(items) {
-      // On the blob writer thread, so the caller (an ingest transaction) goes on meanwhile.
-      const jobs: BlobFileJob[] = []
-      const seen = new Set<string>()
-      for (const { hash, raw } of items) {
-        checkHash(hash)
-        if (known.has(hash) || seen.has(hash)) continue
-        seen.add(hash)
-        jobs.push(job(hash, raw))
-      }
-      if (jobs.length === 0) return
-      writer ??= blobWriterThread()
-      const sizes = await writer.write(jobs)
-      for (const [i, j] of jobs.entries()) learn(j.hash, sizes[i] as number)
-    },
 
     async get(hash) {
       checkHash(hash)
@@ -162,14 +164,12 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
 
     async clear() {
       for (const name of readdirSafe(dir)) rmSync(join(dir, name), { recursive: true, force: true })
+      made.clear()
       known.clear()
       mkdirSync(tmpDir, { recursive: true })
     },
 
-    async close() {
-      await writer?.close()
-      writer = null
-    },
+    async close() {},
   }
 }
 
@@ -211,17 +211,6 @@ export function memoryBlobStore(options: { quality?: number } = {}): BlobStore {
 
 // --- Internal helpers ---
 
-const brotliCompressAsync = promisify(brotliCompress)
-
-function brotliOptions(raw: Uint8Array, quality: number): { params: Record<number, number> } {
-  return {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: quality,
-      [constants.BROTLI_PARAM_SIZE_HINT]: raw.byteLength,
-    },
-  }
-}
-
 const EXT = '.br'
 /** Hashes a folder store remembers as stored (~100 bytes each). */
 const KNOWN_HASHES = 100_000
@@ -236,9 +225,16 @@ function readdirSafe(dir: string): string[] {
   try {
     return readdirSync(dir)
   } catch (error) {
-    // Missing, or a stray file where a fan-out folder would be: nothing listed there.
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw error
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
   }
 }

@@ -69,7 +69,6 @@ export type {
   FacetCount,
   FetchMethod,
   HeaderValue,
-  IngestManyOptions,
   IngestRecord,
   IngestResult,
   Page,

@@ -304,11 +304,6 @@ export interface BlobStore {
    * re-capture costs no blob work. False means "unknown", not "absent".
    */
   knows?(hash: string): boolean
-  /**
-   * Optional: store several bodies at once, compressing and writing them off the main thread (libuv's
-   * pool), each with the guarantees of `put`. Resolves when every body is in place.
-   */
-  putMany?(items: ReadonlyArray<{ hash: string; raw: Uint8Array }>): Promise<void>
   /** Every stored hash with its compressed size, in no particular order. */
   list(): AsyncIterable<{ hash: string; storedSize: number }>
   /** Remove every blob (tests only). */
@@ -329,21 +324,6 @@ export interface BackendFlags {
    * @default false
    */
   transactionalBodies?: boolean
-  /**
-   * `ingestMany` takes `bodiesStored` (see `IngestManyOptions`): `createArchive` then stores a batch's bodies
-   * while the backend writes its records, instead of before.
-   * @default false
-   */
-  bodiesMeanwhile?: boolean
-}
-
-/** Options of `ArchiveBackend.ingestMany`. */
-export interface IngestManyOptions {
-  /**
-   * The records' bodies, being stored in the blob store meanwhile. The backend commits only after it
-   * resolves and rolls everything back if it rejects, so no capture ever points at a missing blob.
-   */
-  bodiesStored?: Promise<unknown>
 }
 
 /** The page fields of an ingest record. */
@@ -418,7 +398,7 @@ export interface ArchiveBackend {
    * Optional: store several records in one transaction (all or nothing), in order, with the same rules as
    * `ingest`. `archive.ingestMany` falls back to one `ingest` per record when a backend lacks it.
    */
-  ingestMany?(records: readonly IngestRecord[], options?: IngestManyOptions): Promise<IngestResult[]>
+  ingestMany?(records: readonly IngestRecord[]): Promise<IngestResult[]>
   /** A page by canonical URL, or null. */
   getPage(url: string): Promise<Page | null>
   /** A page by its numeric id, or null. */

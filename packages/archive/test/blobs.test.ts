@@ -37,47 +37,6 @@ describe('folderBlobStore', () => {
     expect(readdirSync(join(dir, '.tmp'))).toEqual([])
   })
 
-  it('stores a batch on its writer thread: same files as put, each body once, then known', async () => {
-    const dir = tmp()
-    const store = folderBlobStore({ dir })
-    try {
-      const bodies = ['一', '二', '三'].map((t) => new TextEncoder().encode(`<p>${t.repeat(500)}</p>`))
-      const items = [...bodies, bodies[0] as Uint8Array].map((raw) => ({ hash: sha256Hex(raw), raw }))
-      await store.putMany?.(items)
-      for (const { hash: h, raw } of items) {
-        expect(existsSync(join(dir, h.slice(0, 2), h.slice(2, 4), `${h}.br`))).toBe(true)
-        expect(await store.get(h)).toEqual(raw)
-        expect(store.knows?.(h)).toBe(true)
-      }
-      expect(readdirSync(join(dir, '.tmp'))).toEqual([])
-      // The same bytes as `put` writes.
-      const other = folderBlobStore({ dir: tmp() })
-      const item = items[1] as { hash: string; raw: Uint8Array }
-      expect((await other.put(item.hash, item.raw)).storedSize).toBe(
-        (await collect(store.list())).find((b) => b.hash === item.hash)?.storedSize,
-      )
-    } finally {
-      await store.close()
-    }
-  })
-
-  it('rejects a batch it cannot write, and writes the next one', async () => {
-    const dir = tmp()
-    const store = folderBlobStore({ dir })
-    try {
-      const raw = new TextEncoder().encode('<p>blocked</p>')
-      const h = sha256Hex(raw)
-      // A file where the blob's fan-out folder should be.
-      writeFileSync(join(dir, h.slice(0, 2)), 'not a folder')
-      await expect(store.putMany?.([{ hash: h, raw }])).rejects.toMatchObject({ code: 'ENOTDIR' })
-      expect(store.knows?.(h)).toBe(false)
-      await store.putMany?.([{ hash, raw: html }])
-      expect(await store.get(hash)).toEqual(html)
-    } finally {
-      await store.close()
-    }
-  })
-
   it('knows, without a file system call, the hashes it stored or saw stored, until cleared', async () => {
     const dir = tmp()
     const store = folderBlobStore({ dir })
@@ -140,9 +99,3 @@ describe('folderBlobStore', () => {
     expect(decompressBlob(hash, compressBlob(new Uint8Array(0)))).toEqual(new Uint8Array(0))
   })
 })
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const item of items) out.push(item)
-  return out
-}

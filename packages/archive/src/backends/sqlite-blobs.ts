@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import type Database from 'better-sqlite3'
-import { compressBlob, compressBlobAsync, decompressBlob, folderBlobStore } from '../blobs.js'
+import { compressBlob, decompressBlob, folderBlobStore } from '../blobs.js'
 import { isSha256Hex } from '../hash.js'
 import type { BlobStore } from '../types.js'
 
@@ -24,8 +24,6 @@ export interface SqliteTableBlobs extends BlobStore {
    * `write` stores, or null when there is nothing to write.
    */
   stage(hash: string, bytes: Uint8Array | null): StagedBlob | null
-  /** `stage`, compressing on libuv's thread pool. */
-  stageAsync(hash: string, bytes: Uint8Array | null): Promise<StagedBlob | null>
   /** Inside the ingest transaction: store a staged body (a no-op when another writer stored it first). */
   write(blob: StagedBlob): void
   /** After the commit: remember that the table holds `hash`. */
@@ -64,10 +62,6 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
     stage(hash, bytes) {
       if (bytes === null || storedSize(hash) !== undefined) return null
       return { hash, size: bytes.byteLength, data: compressBlob(bytes, quality) }
-    },
-    async stageAsync(hash, bytes) {
-      if (bytes === null || storedSize(hash) !== undefined) return null
-      return { hash, size: bytes.byteLength, data: await compressBlobAsync(bytes, quality) }
     },
     write(blob) {
       q.insert.run(blob.hash, blob.size, blob.data.byteLength, blob.data)
@@ -154,10 +148,8 @@ export function sqliteBlobs(
  * `list` and `clear` cover both.
  */
 export function layeredBlobs(primary: BlobStore, secondary: BlobStore): BlobStore {
-  const putMany = primary.putMany?.bind(primary)
   return {
     put: (hash, raw) => primary.put(hash, raw),
-    ...(putMany ? { putMany } : {}),
     knows: (hash) => primary.knows?.(hash) ?? false,
     async get(hash) {
       return (await primary.get(hash)) ?? secondary.get(hash)

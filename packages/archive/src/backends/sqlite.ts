@@ -306,6 +306,10 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     checkPageRows()
     return [{ ok: true, value: ingestOne(item.record, item.staged) }]
   })
+  const manyTx = db.transaction((records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>) => {
+    checkPageRows()
+    return records.map((r, i) => ingestOne(r, staged[i] ?? null))
+  })
   /** Run a write transaction; if it rolls back, forget the versions it cached. */
   const write = <T>(fn: () => T): T => {
     cachedInTx = []
@@ -330,8 +334,6 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   let flushing: NodeJS.Immediate | null = null
   const flush = (): void => {
     flushing = null
-    // An `ingestMany` transaction is open (waiting for its bodies): it schedules this again when it ends.
-    if (inMany) return
     while (queue.length > 0) {
       const batch = queue.splice(0, MAX_GROUP)
       let outcomes: Outcome[]
@@ -357,49 +359,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     if (closed) throw new StorageError('the sqlite backend is closed')
   }
 
-  // `ingestMany` keeps its transaction open across awaits: its records are written on this thread while
-  // libuv's pool compresses (and, for the folder store, writes) the bodies, and it commits once they are in
-  // place. Meanwhile group commits wait, and `ingestMany` calls run one after another.
-  let inMany = false
-  let manyDone: Promise<unknown> = Promise.resolve()
-  const writeMany = async (
-    records: readonly IngestRecord[],
-    bodiesStored: Promise<unknown> | undefined,
-  ): Promise<IngestResult[]> => {
-    open()
-    const staging = records.map((r) => (table && r.body ? table.stageAsync(r.body.hash, r.body.bytes) : null))
-    inMany = true
-    cachedInTx = []
-    try {
-      // IMMEDIATE: the write lock before the first read (see `flush`).
-      db.exec('BEGIN IMMEDIATE')
-      try {
-        checkPageRows()
-        const out = records.map((r) => ingestOne(r, null))
-        const staged = await Promise.all(staging)
-        await bodiesStored
-        for (const s of staged) if (s) table?.write(s)
-        db.exec('COMMIT')
-        for (const s of staged) learn(s)
-        return out
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK')
-        for (const id of cachedInTx) forget(id)
-        pageRows.clear()
-        // Reads made while the transaction was open may have cached captures that are now gone.
-        captureCache.clear()
-        throw error
-      }
-    } finally {
-      cachedInTx = []
-      inMany = false
-      if (queue.length > 0) flushing ??= setImmediate(flush)
-    }
-  }
-
   return {
     name: 'sqlite',
-    flags: { fullText: true, multiProcess: true, transactionalBodies: table !== null, bodiesMeanwhile: true },
+    flags: { fullText: true, multiProcess: true, transactionalBodies: table !== null },
     blobs,
 
     ingest(record) {
@@ -412,13 +374,12 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       })
     },
 
-    ingestMany(records, options = {}) {
-      const { bodiesStored } = options
-      // Handled in `writeMany`; until then, a rejection must not count as unhandled.
-      bodiesStored?.catch(() => {})
-      const done = manyDone.then(() => writeMany(records, bodiesStored))
-      manyDone = done.catch(() => {})
-      return done
+    async ingestMany(records) {
+      open()
+      const staged = records.map(stage)
+      const out = write(() => manyTx.immediate(records, staged))
+      for (const s of staged) learn(s)
+      return out
     },
 
     async getPage(url) {
@@ -551,7 +512,6 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async clear() {
       open()
-      await manyDone
       if (flushing) clearImmediate(flushing)
       flush()
       db.transaction(() => {
@@ -568,9 +528,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async close() {
       if (closed) return
-      // Batches and captures already handed to `ingestMany` / `ingest` are written before the file closes.
-      await manyDone
-      if (closed) return
+      // Captures already handed to `ingest` are written before the file closes.
       if (flushing) clearImmediate(flushing)
       flush()
       closed = true

@@ -216,37 +216,6 @@ describe('sqlite backend: group commit and short search terms', () => {
     }
   })
 
-  it('commits a batch only once its bodies are stored, and rolls it back when one cannot be', async () => {
-    const dir = tmp()
-    const archive = createArchive({ backend: sqliteBackend({ dir }) })
-    try {
-      const body = (t: string): string => `<html><body>${t}</body></html>`
-      const blocked = body('blocked')
-      const h = sha256Hex(new TextEncoder().encode(blocked))
-      writeFileSync(join(dir, 'blobs', h.slice(0, 2)), 'a file where a fan-out folder goes')
-      const batch = ['a', 'b', 'blocked'].map((t) => ({
-        capture: makeCapture(`https://batch.example/${t}`, t === 'blocked' ? 'blocked' : t),
-        article: makeArticle({ title: t }),
-      }))
-      // Its body is written by `makeCapture` as `<html><body>${t}</body></html>`.
-      expect(batch[2]?.capture.body).toBe(blocked)
-      const failing = archive.ingestMany(batch)
-      // A capture handed to `ingest` while the batch waits for its bodies commits after it, on its own.
-      const single = archive.ingest(makeCapture('https://batch.example/single', 's'), makeArticle({ title: 's' }))
-      await expect(failing).rejects.toMatchObject({ code: 'ENOTDIR' })
-      expect((await single).version?.number).toBe(1)
-      expect(await archive.stats()).toMatchObject({ pages: 1, captures: 1, versions: 1 })
-      // Nothing of the batch is left, and the same pages take new writes.
-      unlinkSync(join(dir, 'blobs', h.slice(0, 2)))
-      const again = await archive.ingestMany(batch)
-      expect(again.map((r) => r.version?.number)).toEqual([1, 1, 1])
-      expect(await archive.getBody(again[2]?.capture.id as number)).toEqual(new TextEncoder().encode(blocked))
-      expect((await archive.verify()).issues.filter((i) => i.severity === 'error')).toEqual([])
-    } finally {
-      await archive.close()
-    }
-  })
-
   it('writes captures still queued when it is closed', async () => {
     const dir = tmp()
     const backend = sqliteBackend({ dir })

@@ -77,26 +77,5 @@ if (job.mode === 'shared-unique') {
       )
     }
   }
-  // And batches: `ingestMany` keeps its transaction open while its bodies are compressed and written (on a
-  // worker thread for the folder store), so kills also land between those writes and the commit.
-  const batch = async () => {
-    const items = []
-    for (let i = 0; i < 4; i++) {
-      const p = Math.floor(Math.random() * job.pages)
-      const c = `${job.worker}-${n}-${i}-${Math.random()}`
-      const text = `批量 ${c} ${'苏州工业园区'.repeat(50)}`
-      items.push({
-        capture: {
-          url: `https://kill.example.com/p${p}`,
-          status: 200,
-          body: `<html>${c}${'y'.repeat(3000)}</html>`,
-          fetchedAt: Date.now(),
-        },
-        article: article(`批量页面 ${p}`, text),
-      })
-    }
-    await archive.ingestMany(items)
-    n += items.length
-  }
-  for (;;) await Promise.all([one(), one(), one(), batch()])
+  for (;;) await Promise.all([one(), one(), one()])
 }
