@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { decodeHtml } from '@parkwatch/extractor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -48,6 +49,10 @@ describe('createFetcher', () => {
       '/bad-gzip': send(Buffer.from('this is not gzip at all'), 'text/html', {
         headers: { 'content-encoding': 'gzip' },
       }),
+      '/cut-gzip': send(gzipSync(PAGE.repeat(50)).subarray(0, 60), 'text/html', {
+        headers: { 'content-encoding': 'gzip' },
+      }),
+      '/odd-encoding': send(Buffer.from(PAGE), 'text/html', { headers: { 'content-encoding': 'constructor' } }),
       '/r1': redirect('/r2', 301),
       '/r2': redirect(`/r3`, 302),
       '/r3': redirect('/page', 307),
@@ -136,10 +141,12 @@ describe('createFetcher', () => {
     }
   })
 
-  it('fails a corrupt gzip body with ContentEncodingError', async () => {
+  it('fails a corrupt, cut or unknown encoding with ContentEncodingError', async () => {
     const fetcher = createFetcher()
     try {
-      await expect(fetcher.fetch(`${server.url}/bad-gzip`)).rejects.toBeInstanceOf(ContentEncodingError)
+      for (const path of ['/bad-gzip', '/cut-gzip', '/odd-encoding']) {
+        await expect(fetcher.fetch(`${server.url}${path}`), path).rejects.toBeInstanceOf(ContentEncodingError)
+      }
     } finally {
       await fetcher.close()
     }
