@@ -170,6 +170,25 @@ const HANS_SET: ReadonlySet<string> = new Set(
 const HANT_SET: ReadonlySet<string> = new Set(
   HANS_HANT_PAIRS.map((p) => p[1] ?? '').filter((b, i) => b !== HANS_HANT_PAIRS[i]?.[0]),
 )
+/**
+ * The two sets as one table by UTF-16 code unit: 1 simplified only, 2 traditional only (simplified wins
+ * when a character is both, as in `chineseScript`). Every pair character is a single BMP code unit, never
+ * a surrogate, so looking up each code unit counts exactly what looking up each code point in the sets
+ * would, without making a string per character.
+ */
+const SCRIPT_OF: Uint8Array = (() => {
+  const table = new Uint8Array(0x10000)
+  for (const [set, mark] of [
+    [HANT_SET, 2],
+    [HANS_SET, 1],
+  ] as const) {
+    for (const ch of set) {
+      const c = ch.charCodeAt(0)
+      if (ch.length === 1 && (c < 0xd800 || c > 0xdfff)) table[c] = mark
+    }
+  }
+  return table
+})()
 
 /** The most frequent short words per Latin-script language; distinctive ones, not shared spellings. */
 const STOP_WORDS: Readonly<Record<string, readonly string[]>> = {
@@ -220,9 +239,10 @@ export function detectLang(text: string, declared: string | null = null): string
 export function chineseScript(text: string, declared: string | null = null): 'zh-Hans' | 'zh-Hant' {
   let hans = 0
   let hant = 0
-  for (const ch of text) {
-    if (HANS_SET.has(ch)) hans++
-    else if (HANT_SET.has(ch)) hant++
+  for (let i = 0; i < text.length; i++) {
+    const mark = SCRIPT_OF[text.charCodeAt(i)]
+    if (mark === 1) hans++
+    else if (mark === 2) hant++
   }
   if (hans === hant) return /^zh-(?:hant|tw|hk|mo)/i.test(declared ?? '') ? 'zh-Hant' : 'zh-Hans'
   return hant > hans ? 'zh-Hant' : 'zh-Hans'

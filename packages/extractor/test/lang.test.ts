@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chineseScript, detectLang } from '../src/lang.js'
+import { chineseScript, detectLang, HANS_HANT_PAIRS } from '../src/lang.js'
 
 describe('detectLang', () => {
   it.each([
@@ -45,5 +45,12 @@ describe('chineseScript', () => {
   it('uses the declared variant to break a tie', () => {
     expect(chineseScript('中文', 'zh-TW')).toBe('zh-Hant')
     expect(chineseScript('中文', null)).toBe('zh-Hans')
+  })
+
+  it('counts by character, and every pair is two BMP characters (it looks them up by UTF-16 code unit)', () => {
+    for (const pair of HANS_HANT_PAIRS) expect(pair).toMatch(/^[^\ud800-\udfff]{2}$/)
+    // Characters outside the BMP (a surrogate pair each) count for neither script.
+    expect(chineseScript('這個𠮷𠮷𠮷', null)).toBe('zh-Hant')
+    expect(chineseScript('这个這𠀀', null)).toBe('zh-Hans')
   })
 })
