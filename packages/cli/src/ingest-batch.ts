@@ -1,19 +1,26 @@
 /**
  * Batched archive writes. On SQLite every `archive.ingest` is a transaction of its own, and its commit is a
  * fixed cost per capture; `archive.ingestMany` stores several captures in one transaction. The batcher
- * gives each visit the same one-capture `ingest` call, collects the captures that arrive within a few
- * milliseconds of each other, and writes them with one `ingestMany`. A visit's promise still settles only
- * when its own capture is stored, so the runner completes a frontier row only after its capture is safe,
- * exactly as with single writes. When a batch is refused (one bad capture fails the whole transaction, and
- * nothing of it is stored), its captures are written again one by one, so only the bad one fails.
+ * gives each visit the same one-capture `ingest` call, collects the captures that arrive within
+ * `maxWaitMs` of the first (or until `maxBatch` of them, or until every visit in progress is waiting on its
+ * write), and writes them with one `ingestMany`. A visit's promise still settles only when its own capture
+ * is stored, so the runner completes a frontier row only after its capture is safe, exactly as with single
+ * writes. When a batch is refused (one bad capture fails the whole transaction, and nothing of it is
+ * stored), its captures are written again one by one, so only the bad one fails.
  */
 import type { Archive, CaptureInput, IngestResult } from '@parkwatch/archive'
 import type { Article, NotArticle } from '@parkwatch/extractor'
 
 /** Captures written at once unless configured. */
-export const DEFAULT_INGEST_BATCH = 32
-/** How long the first capture of a batch waits for others unless configured, in ms. */
-export const DEFAULT_INGEST_WAIT_MS = 5
+export const DEFAULT_INGEST_BATCH = 64
+/**
+ * How long the first capture of a batch waits for others unless configured, in ms. A commit costs the
+ * archive's thread far more than the wait costs a visit (which only completes later): with 5 ms the scraper
+ * benchmark (2 cores, ~100 pages/s) wrote batches of 2-4 captures whenever the event loop kept up, and spent
+ * 1-1.5 ms more main-thread CPU per page than with 200 ms. A batch no visit could still join is written at
+ * once (see `IngestWriter.enter`).
+ */
+export const DEFAULT_INGEST_WAIT_MS = 200
 
 /** Options of `createIngestBatcher`. */
 export interface IngestBatcherOptions {
@@ -29,6 +36,12 @@ export interface IngestWriter {
   ingest(capture: CaptureInput, article: Article | NotArticle | null): Promise<IngestResult>
   /** Write what is waiting now. */
   flush(): Promise<void>
+  /**
+   * Count a visit that may write through this writer, from its start; call the returned function when it
+   * ends. Once every counted visit is waiting on its write, the batch is written at once: nothing else can
+   * join it, so waiting out `maxWaitMs` would only hold the visits up.
+   */
+  enter?(): () => void
 }
 
 /**
@@ -38,7 +51,7 @@ export interface IngestWriter {
  * @example
  * ```ts
  * const writer = createIngestBatcher(archive)
- * const result = await writer.ingest(capture, article) // stored, with up to 31 others, in one transaction
+ * const result = await writer.ingest(capture, article) // stored, with up to 63 others, in one transaction
  * ```
  */
 export function createIngestBatcher(archive: Archive, options: IngestBatcherOptions = {}): IngestWriter {
@@ -52,6 +65,8 @@ export function createIngestBatcher(archive: Archive, options: IngestBatcherOpti
   }
   let pending: Pending[] = []
   let timer: NodeJS.Timeout | null = null
+  // Visits counted by `enter` that have not ended yet.
+  let active = 0
   // One batch at a time: SQLite writes are synchronous anyway, and order is kept.
   let writing: Promise<void> = Promise.resolve()
 
@@ -64,17 +79,28 @@ export function createIngestBatcher(archive: Archive, options: IngestBatcherOpti
     writing = writing.then(() => write(archive, batch))
     return writing
   }
+  const allWaiting = (): boolean => active > 0 && pending.length >= active
 
   return {
     ingest(capture, article) {
       if (maxBatch === 1) return archive.ingest(capture, article)
       return new Promise<IngestResult>((resolve, reject) => {
         pending.push({ item: { capture, article }, resolve, reject })
-        if (pending.length >= maxBatch) void flush()
+        if (pending.length >= maxBatch || allWaiting()) void flush()
         else timer ??= setTimeout(flush, maxWaitMs)
       })
     },
     flush,
+    enter() {
+      active++
+      let left = false
+      return () => {
+        if (left) return
+        left = true
+        active--
+        if (pending.length > 0 && allWaiting()) void flush()
+      }
+    },
   }
 }
 

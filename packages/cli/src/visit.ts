@@ -72,6 +72,17 @@ export interface VisitResult {
  * ```
  */
 export async function visitPage(deps: VisitDeps, task: VisitTask): Promise<VisitResult> {
+  const leave = deps.writer?.enter?.()
+  try {
+    return await visit(deps, task)
+  } finally {
+    leave?.()
+  }
+}
+
+// --- Internal helpers ---
+
+async function visit(deps: VisitDeps, task: VisitTask): Promise<VisitResult> {
   const { archive, signal } = deps
   const store = deps.writer ?? archive
   const { url, site } = task
@@ -152,8 +163,6 @@ export async function visitPage(deps: VisitDeps, task: VisitTask): Promise<Visit
     return end('error', { detail: 'internal', errorKey: code, message })
   }
 }
-
-// --- Internal helpers ---
 
 async function extractPage(
   loaded: FetchResult,

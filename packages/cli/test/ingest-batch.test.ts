@@ -49,6 +49,26 @@ describe('createIngestBatcher', () => {
     expect(await archive.countPages()).toBe(3)
   })
 
+  it('writes at once when every visit in progress is waiting on its write', async () => {
+    const ingestMany = vi.spyOn(archive, 'ingestMany')
+    // A wait far beyond the test's timeout: only the visit count can release these batches.
+    const writer = createIngestBatcher(archive, { maxBatch: 10, maxWaitMs: 60_000 })
+    const leave = [1, 2, 3].map(() => writer.enter?.())
+    const first = await Promise.all([1, 2, 3].map((n) => writer.ingest(capture(n), null)))
+    expect(first).toHaveLength(3)
+    expect(ingestMany).toHaveBeenCalledTimes(1)
+    for (const l of leave) l?.()
+    // A visit that ends without writing releases the others too.
+    const [a, b, c] = [1, 2, 3].map(() => writer.enter?.())
+    const second = Promise.all([4, 5].map((n) => writer.ingest(capture(n), null)))
+    c?.()
+    expect(await second).toHaveLength(2)
+    a?.()
+    b?.()
+    expect(ingestMany).toHaveBeenCalledTimes(2)
+    expect(await archive.countPages()).toBe(5)
+  })
+
   it('fails only the capture the archive refuses', async () => {
     const writer = createIngestBatcher(archive, { maxBatch: 10 })
     const bad = { ...capture(2), fetchedAt: 'not a date' }
