@@ -63,7 +63,10 @@ export interface RunOptions extends FetchStackOptions {
   discover?: boolean
   /** A fetching layer to use (and not close); one is built from the options otherwise. @default undefined */
   stack?: FetchStack
-  /** Visits claimed at once; politeness spreads them over hosts. @default 200 */
+  /**
+   * Visits in progress at most; more are claimed whenever half of them have ended. Politeness spreads them
+   * over hosts. @default 200
+   */
   batchSize?: number
   /** Lease of each claim. @default DEFAULT_LEASE_MS */
   leaseMs?: number
@@ -76,7 +79,7 @@ export interface RunOptions extends FetchStackOptions {
   /**
    * Captures written per archive transaction (`archive.ingestMany`), when the backend stores a batch
    * atomically; 1 writes each capture on its own. A visit still completes only once its capture is stored.
-   * @default DEFAULT_INGEST_BATCH (32)
+   * @default DEFAULT_INGEST_BATCH (64)
    */
   ingestBatch?: number
 }
@@ -149,18 +152,42 @@ export async function runOnce(options: RunOptions): Promise<RunSummary> {
     // short revisit interval (10 s in the demo) bring early pages back within the same long pass, forever.
     const cutoff = clock()
     const ctx: VisitContext = { archive, writer, frontier, stack, byId, clock, cutoff, emit, summary, options }
-    // Claim in batches until nothing is due; a visit may plan another for the pass (a redirect target).
+    // A sliding window of claimed visits: up to `batchSize` in progress, topped up once half of them have
+    // ended, so the fetch stack never drains to nothing while the slowest visit of a batch finishes. When
+    // nothing more is due, wait for the visits in progress: one may plan another for the pass (a redirect
+    // target), so the pass ends only when a claim finds nothing and nothing is in progress.
+    const window = options.batchSize ?? 200
+    const low = Math.floor(window / 2)
+    const inProgress = new Set<Promise<void>>()
+    let ended: (() => void) | null = null
     while (!signal?.aborted) {
       const batch = await frontier.claim({
         now: cutoff,
-        limit: options.batchSize ?? 200,
+        limit: window - inProgress.size,
         sites: sites.map((s) => s.id),
         ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
       })
-      if (batch.length === 0) break
       summary.visits += batch.length
-      await Promise.all(batch.map((claim) => visit(ctx, claim)))
+      for (const claim of batch) {
+        const done: Promise<void> = visit(ctx, claim).then(() => {
+          inProgress.delete(done)
+          ended?.()
+        })
+        inProgress.add(done)
+      }
+      if (batch.length === 0) {
+        if (inProgress.size === 0) break
+        await Promise.all(inProgress)
+        continue
+      }
+      while (inProgress.size > low && !signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          ended = resolve
+        })
+        ended = null
+      }
     }
+    await Promise.all(inProgress)
   } finally {
     if (!options.stack) await stack.close()
   }

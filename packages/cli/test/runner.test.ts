@@ -23,6 +23,9 @@ describe('runOnce edge cases', () => {
   let archive: Archive
   let frontier: Frontier
   let sources: SourcesConfig
+  // `/held.html` answers only when the test opens this gate.
+  let openGate: () => void = () => {}
+  let gate = Promise.resolve()
   const retry = { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 }
 
   beforeAll(async () => {
@@ -34,6 +37,13 @@ describe('runOnce edge cases', () => {
         req.socket.destroy()
       },
       '/binary.html': send(new Uint8Array([0, 1, 2, 255, 254]), 'image/png'),
+      ...Object.fromEntries(
+        Array.from({ length: 8 }, (_, i) => [`/fast-${i + 1}.html`, html(article(`快讯${i + 1}`))]),
+      ),
+      '/held.html': async (_req, res) => {
+        await gate
+        res.end(article('等'))
+      },
       '/slow.html': async (_req, res) => {
         await new Promise((r) => setTimeout(r, 5_000))
         res.end(article('慢'))
@@ -92,6 +102,25 @@ describe('runOnce edge cases', () => {
     expect(summary).toMatchObject({ recovered: 1, fetched: 0 })
     expect(server.hits('/good.html')).toBe(before)
     expect((await frontier.visits(url)).map((v) => v.state)).toEqual(['done', 'due'])
+  })
+
+  it('claims more visits while one of its batch is still in progress', async () => {
+    gate = new Promise((resolve) => {
+      openGate = resolve
+    })
+    const now = Date.now()
+    await frontier.addNew([{ url: `${server.url}/held.html`, dueAt: now - 1000, meta: { site: 'local' } }])
+    await plan(...Array.from({ length: 8 }, (_, i) => `/fast-${i + 1}.html`))
+    const pass = runOnce({ sources, archive, frontier, discover: false, browser: false, batchSize: 2 })
+    // With batches drained before the next claim, the held page would keep the other seven waiting.
+    const fastHits = (): number =>
+      Array.from({ length: 8 }, (_, i) => server.hits(`/fast-${i + 1}.html`)).reduce((a, b) => a + b)
+    for (let waited = 0; fastHits() < 8 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
+    const beforeRelease = fastHits()
+    openGate()
+    const summary = await pass
+    expect(beforeRelease).toBe(8)
+    expect(summary).toMatchObject({ visits: 9, newVersions: 9 })
   })
 
   it('returns in-flight visits to the frontier when stopped', async () => {
