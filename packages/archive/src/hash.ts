@@ -102,9 +102,9 @@ export function toSimplified(text: string): string {
     converter = convert
     triggers = foldTriggers()
   }
-  // Most texts are simplified already: a scan for what could change is much cheaper than the tries.
-  if (triggers && !mayFold(text, triggers)) return text
-  return convert(text)
+  // Most texts are simplified already, and in the others most sentences are: a scan for what could change
+  // is much cheaper than the tries, so only the pieces that need them go through.
+  return triggers ? foldPieces(text, triggers, convert) : convert(text)
 }
 
 /** Title and text of an article as they go into the full-text index: simplified, whitespace collapsed. */
@@ -191,15 +191,56 @@ function foldTriggers(): FoldTriggers | null {
     return false
   }
   // Every stage of the chain: a text no stage can change reaches the next stage unchanged.
-  for (const group of [...(config.normalizationChain ?? []), ...config.conversionChain]) {
+  const groups = [...(config.normalizationChain ?? []), ...config.conversionChain]
+  if (config.segmentation !== undefined) groups.push(config.segmentation as unknown[])
+  for (const group of groups) {
     if (!Array.isArray(group) || !group.every(addDict)) return null
   }
+  // Separators no entry holds, on either side: no match can span one, and none appears in a replacement.
+  const used = new Set<number>()
+  for (const group of groups) {
+    for (const dict of group as unknown[]) {
+      const text = typeof dict === 'string' ? dict.replace(/[ |]/g, '') : JSON.stringify(dict)
+      for (let i = 0; i < text.length; i++) used.add(text.charCodeAt(i))
+    }
+  }
+  for (let i = 0; i < PIECE_SEPARATORS.length; i++) {
+    const c = PIECE_SEPARATORS.charCodeAt(i)
+    if (!used.has(c) && out.flags[c] === 0) out.flags[c] = SEPARATES
+  }
+  for (let c = 0x2ff0; c <= 0x2fff; c++) out.flags[c] = (out.flags[c] ?? 0) | DESCRIBES
   return out
 }
 
-/** Whether `toSimplified` could change `text` (false: it certainly returns `text` as it is). */
-function mayFold(text: string, t: FoldTriggers): boolean {
-  for (let i = 0; i < text.length; i++) {
+/**
+ * `convert(text)`, running the tries only over the pieces that could change. Pieces are cut at separators
+ * that no dictionary entry holds (punctuation, spaces, line breaks): a trie match never spans one and a
+ * replacement never makes one, so every stage converts the pieces exactly as it converts the whole text.
+ * An ideographic description character (U+2FF0-U+2FFF) makes opencc treat the characters after it as one
+ * unit, separators included: a text holding one is converted whole.
+ */
+function foldPieces(text: string, t: FoldTriggers, convert: (text: string) => string): string {
+  let out = ''
+  // Text before `copied` is in `out`; the current piece starts at `from`.
+  let copied = 0
+  let from = 0
+  const n = text.length
+  for (let i = 0; i <= n; i++) {
+    const f = i < n ? (t.flags[text.charCodeAt(i)] as number) : SEPARATES
+    if (f & DESCRIBES) return convert(text)
+    if ((f & SEPARATES) === 0) continue
+    if (i > from && mayFold(text, t, from, i)) {
+      out += text.slice(copied, from) + convert(text.slice(from, i))
+      copied = i
+    }
+    from = i + 1
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
+/** Whether `toSimplified` could change `text[from, to)` (false: it certainly returns it as it is). */
+function mayFold(text: string, t: FoldTriggers, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
     const unit = text.charCodeAt(i)
     let width = 1
     let f = t.flags[unit] as number
@@ -213,7 +254,7 @@ function mayFold(text: string, t: FoldTriggers): boolean {
     if (f === 0) continue
     if (f & CHANGES) return true
     // Starts a longer entry: look at the next character too.
-    const next = text.codePointAt(i + width)
+    const next = i + width < to ? text.codePointAt(i + width) : undefined
     if (next !== undefined && t.pairs.has(text.slice(i, i + width + (next > 0xffff ? 2 : 1)))) return true
     i += width - 1
   }
@@ -222,9 +263,18 @@ function mayFold(text: string, t: FoldTriggers): boolean {
 
 const CHANGES = 1
 const STARTS_PHRASE = 2
+/** A separator between pieces (see `foldPieces`); never set with the two above. */
+const SEPARATES = 4
+/** An ideographic description character. */
+const DESCRIBES = 8
+/** Where `foldPieces` may cut a text, unless a dictionary holds the character. */
+const PIECE_SEPARATORS = ' \t\n\r，。、；：？！,.;:?!“”"\'()（）《》【】…—·%0123456789'
 
 interface FoldTriggers {
-  /** Per BMP code unit: `CHANGES` (a one-character entry changes it) | `STARTS_PHRASE` (a longer entry starts with it). */
+  /**
+   * Per BMP code unit: `CHANGES` (a one-character entry changes it) | `STARTS_PHRASE` (a longer entry starts
+   * with it), or `SEPARATES`, or `DESCRIBES`.
+   */
   flags: Uint8Array
   /** The same for code points above the BMP. */
   astral: Map<number, number>
@@ -235,6 +285,7 @@ interface FoldTriggers {
 interface OpenccConfig {
   normalizationChain?: unknown[]
   conversionChain?: unknown[]
+  segmentation?: unknown
 }
 
 /** CJK punctuation NFKC leaves alone, mapped to what a half-width rendering of the same text would use. */

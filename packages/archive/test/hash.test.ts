@@ -100,6 +100,39 @@ describe('script folding and search helpers', () => {
     for (const text of texts) expect(toSimplified(text)).toBe(convert(text))
   })
 
+  it('gives what the opencc converter gives when it converts only the sentences that need it', () => {
+    const convert = OpenCC.Converter({ from: 't', to: 'cn' }) as (text: string) => string
+    const dicts = OpenCC.Locale.configs?.t2s
+    // Text made of dictionary entries (phrases and characters, both sides), separators and plain simplified
+    // text, so phrases meet separators and each other at every position; seeded, so a failure repeats.
+    const entries = [...(dicts?.normalizationChain ?? []), ...(dicts?.conversionChain ?? [])]
+      .flat()
+      .flatMap((d) => (typeof d === 'string' ? d.split('|').flatMap((e) => e.split(' ')) : []))
+      .filter(Boolean)
+    expect(entries.length).toBeGreaterThan(1000)
+    const parts = [
+      ...entries.slice(0, 4000),
+      ...'，。、；：？！,.;:?! \n“”（）《》…—%0123456789',
+      '苏州工业园区',
+      'AI',
+      '⿰氵工',
+      '𠮷',
+    ]
+    let seed = 20261122
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0
+      return seed
+    }
+    for (let round = 0; round < 3000; round++) {
+      let text = ''
+      for (let k = next() % 40; k >= 0; k--) text += parts[next() % parts.length]
+      expect(toSimplified(text), text).toBe(convert(text))
+    }
+    // A long simplified article with a few traditional sentences: converted sentence by sentence.
+    const article = `${'苏州工业园区今天举行新闻发布会，介绍了园区人工智能产业的最新进展。'.repeat(50)}蘇州工業園區發佈新藥研發進展。${'会上发布了新一批应用场景。'.repeat(20)}乾隆年間的乾燥天氣，反覆檢查後回覆。`
+    expect(toSimplified(article)).toBe(convert(article))
+  })
+
   it('builds the index text from title and text', () => {
     expect(searchTextOf({ title: '蘇州 園區', text: '生物\n\n醫藥' })).toBe('苏州 园区 生物 医药')
   })
