@@ -428,7 +428,8 @@ function markdown(r) {
     '- Search queries: 3+ character terms use the FTS5 trigram index. 1-2 character terms (most Chinese words) are',
     '  below a trigram: SQLite looks them up in the index vocabulary (an absent word is answered there, without a',
     '  scan), scans the newest 1,000 versions for a common word and otherwise asks the index for the trigrams the',
-    '  word starts; Postgres scans the 2,000 newest versions, then asks pg_trgm. "No match" is an absent word.',
+    '  word starts; Postgres does the same with its own vocabulary table (`search_grams`), the 2,000 newest versions',
+    '  and pg_trgm, one lookup per trigram. "No match" is an absent word.',
     '  Traditional-script queries (生物醫藥, 納米技術) are folded to simplified first.',
     '',
   )

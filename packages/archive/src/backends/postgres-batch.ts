@@ -2,12 +2,14 @@
  * @file `ingestMany` of the PostgreSQL backend: a batch of captures in one transaction and a handful of
  * round trips, whatever its size. The batch's pages are upserted and locked in one statement (in URL order,
  * so two batch writers never deadlock), each capture is decided in JS against the locked page state (the
- * same rules as the one-statement `ingest`), and the new versions, the captures and the final page rows
- * are written with one statement each from JSON (`json_populate_recordset`).
+ * same rules as the one-statement `ingest`), and the new versions, their search grams, the captures and the
+ * final page rows are written with one statement each (from JSON: `json_populate_recordset`).
  */
 import type { PoolClient } from 'pg'
 import { versionChange } from '../change.js'
+import { StorageError } from '../errors.js'
 import type { Capture, IngestRecord, IngestResult, Page, Version, VersionChange } from '../types.js'
+import { allGrams, type GramBatch, type GramCache } from './postgres-search.js'
 import type { Int8, PageRow } from './postgres-sql.js'
 
 /** What `ingestBatch` needs from the backend. */
@@ -22,6 +24,10 @@ export interface BatchContext {
   versions: (ids: number[], client: PoolClient) => Promise<Map<number, Version>>
   /** Remember a committed version (and get the frozen, shared copy back). */
   cache: (version: Version) => Version
+  /** The search grams this process knows are stored. */
+  grams: GramCache
+  /** The statement inserting search grams (`statements(S).insertGrams`). */
+  insertGrams: string
 }
 
 /** Store `records` in one transaction on `client`, in order: all or nothing. */
@@ -57,6 +63,7 @@ export async function ingestBatch(
     const states = new Map(rows.map((r) => [r.url, toState(r, latest)]))
 
     const versionRows: object[] = []
+    const searchTexts: string[] = []
     const captureRows: object[] = []
     const created: Version[] = []
     const out: IngestResult[] = []
@@ -69,6 +76,9 @@ export async function ingestBatch(
       if (isNew && v) {
         const change = versionChange(st.latest?.article ?? null, v.article)
         const title = v.title.replaceAll('\u0000', '')
+        // Lower-case and without NUL, as the one-statement ingest stores it (see postgres-ingest.ts).
+        const searchText = v.searchText().toLowerCase().replaceAll('\u0000', '')
+        searchTexts.push(searchText)
         const version: Version = {
           id: vid,
           pageId: st.id,
@@ -91,8 +101,7 @@ export async function ingestBatch(
           title,
           industries: v.industries,
           article: v.article,
-          // Lower-case and without NUL, as the one-statement ingest stores it (see postgres.ts).
-          search_text: v.searchText().toLowerCase().replaceAll('\u0000', ''),
+          search_text: searchText,
           change,
         })
         created.push(version)
@@ -145,6 +154,7 @@ export async function ingestBatch(
 
     // Versions first: each names its capture and each capture its version, and both references are
     // checked at commit (DEFERRABLE).
+    let grams: { batch: GramBatch; node: string } | null = null
     if (versionRows.length > 0) {
       await ctx.query(
         `INSERT INTO ${S}.versions (${VERSION_COLUMNS})
@@ -152,6 +162,7 @@ export async function ingestBatch(
         [JSON.stringify(versionRows)],
         client,
       )
+      grams = await insertGrams(ctx, searchTexts, client)
     }
     await ctx.query(
       `INSERT INTO ${S}.captures (${CAPTURE_COLUMNS})
@@ -172,6 +183,7 @@ export async function ingestBatch(
       client,
     )
     await ctx.query('COMMIT', [], client)
+    if (grams) ctx.grams.stored(grams.batch, grams.node)
     // Only committed versions go into the cache (a rolled-back id must never be served).
     const frozen = new Map(created.map((v) => [v.id, ctx.cache(v)]))
     return out.map((r) =>
@@ -184,6 +196,27 @@ export async function ingestBatch(
 }
 
 // --- Internal helpers ---
+
+/**
+ * The search grams of the new versions' `texts`, in the batch's transaction, after its page rows are locked
+ * (the one-statement ingest's lock order: no deadlock). Only those this process does not know are stored,
+ * unless the table is not the one it knows them in (another process cleared it): then every one, by a
+ * second statement (the first inserted nothing). Returns what was sent and the table's file node.
+ */
+async function insertGrams(
+  ctx: BatchContext,
+  texts: readonly string[],
+  client: PoolClient,
+): Promise<{ batch: GramBatch; node: string }> {
+  const fresh = ctx.grams.fresh(texts)
+  const [row] = await ctx.query<{ grams_node: string }>(ctx.insertGrams, [fresh.grams, fresh.node], client)
+  if (!row) throw new StorageError('inserting search grams returned nothing')
+  const node = row.grams_node
+  if (fresh.node === null || fresh.node === node) return { batch: fresh, node }
+  const all = allGrams(texts)
+  await ctx.query(ctx.insertGrams, [all.grams, null], client)
+  return { batch: all, node }
+}
 
 const LOCKED_COLUMNS = `p.id, p.url, p.host, p.source, p.first_captured_at, p.last_captured_at, p.last_changed_at,
   p.capture_count, p.version_count, p.title, p.published_at, p.published_ts, p.industries, p.latest_version_id,

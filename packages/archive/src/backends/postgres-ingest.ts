@@ -1,12 +1,15 @@
 /**
  * @file `ingest` of the PostgreSQL backend: one statement (`statements(S).ingest`) per capture, and its
  * retry in a transaction with the page row locked when this process's idea of the page's newest version was
- * stale. Capture and version ids are reserved in blocks, so the statement needs no second round trip.
+ * stale. Capture and version ids are reserved in blocks, so the statement needs no second round trip. A new
+ * version's search grams go in with it, in the same statement (only those this process does not know are
+ * stored, see `gramCache`).
  */
 import type { PoolClient } from 'pg'
 import { versionChange } from '../change.js'
 import { StorageError } from '../errors.js'
 import type { Capture, IngestRecord, IngestResult, Version, VersionChange } from '../types.js'
+import { allGrams, type GramBatch, type GramCache } from './postgres-search.js'
 import { type IngestRow, type Int8, type statements, toPage } from './postgres-sql.js'
 
 /** What the one-capture ingest needs from the backend. */
@@ -23,6 +26,8 @@ export interface IngestContext {
   cache: (version: Version) => Version
   /** The newest version id this process saw per page URL: a hint only, never trusted blindly. */
   hints: Map<string, number>
+  /** The search grams this process knows are stored. */
+  grams: GramCache
 }
 
 /** The backend's `ingest` over `ctx`. */
@@ -73,49 +78,64 @@ export function postgresIngest(ctx: IngestContext): (record: IngestRecord) => Pr
     // the page's newest. If another writer made the hint stale (the version is new after all, or follows
     // another version than the one the change was computed against), a NOT NULL check fails the statement
     // (nothing is written) and it runs again with the page row locked and its newest version read first.
+    // The same happens when the search vocabulary was cleared since this process last wrote to it.
     const likelyNew = v !== null && hint?.contentHash !== v.contentHash
     const published = v?.publishedAt ? new Date(v.publishedAt) : null
-    const args = (full: boolean, previous: Version | null): unknown[] => [
-      p.url,
-      p.host,
-      p.source,
-      at,
-      v?.contentHash ?? null,
-      cid,
-      vid,
-      v ? v.title.replaceAll('\u0000', '') : null,
-      v?.industries ?? null,
-      v?.publishedAt ?? null,
-      published && !Number.isNaN(published.getTime()) ? published : null,
-      c.requestedUrl,
-      c.finalUrl,
-      JSON.stringify(c.redirects),
-      c.method,
-      c.outcome,
-      c.status,
-      JSON.stringify(c.headers),
-      c.etag,
-      c.lastModified,
-      c.timing ? JSON.stringify(c.timing) : null,
-      c.error,
-      c.bodyHash,
-      c.bodySize,
-      full && v ? JSON.stringify(v.article) : null,
-      // Lower-cased here so search can use LIKE, which is ~10x cheaper per row than ILIKE on multi-byte
-      // text; Postgres text cannot hold NUL, which never matters for search.
-      full && v ? v.searchText().toLowerCase().replaceAll('\u0000', '') : null,
-      full && v ? JSON.stringify(versionChange(previous?.article ?? null, v.article)) : null,
-      previous?.number ?? 0,
-    ]
+    // What was sent with the version, computed when first needed. The search text is lower-cased so search
+    // can use LIKE, which is ~10x cheaper per row than ILIKE on multi-byte text; Postgres text cannot hold
+    // NUL, which never matters for search. The grams are those this process does not know are stored, and
+    // every one in the locked retry: the first statement also fails when the vocabulary's table is not the
+    // one this process knows grams are stored in (another process cleared it).
+    const sent: { text?: string; grams?: GramBatch } = {}
+    const args = (full: boolean, previous: Version | null, retry = false): unknown[] => {
+      if (full && v) {
+        sent.text ??= v.searchText().toLowerCase().replaceAll('\u0000', '')
+        sent.grams = retry ? allGrams([sent.text]) : ctx.grams.fresh([sent.text])
+      }
+      return [
+        p.url,
+        p.host,
+        p.source,
+        at,
+        v?.contentHash ?? null,
+        cid,
+        vid,
+        v ? v.title.replaceAll('\u0000', '') : null,
+        v?.industries ?? null,
+        v?.publishedAt ?? null,
+        published && !Number.isNaN(published.getTime()) ? published : null,
+        c.requestedUrl,
+        c.finalUrl,
+        JSON.stringify(c.redirects),
+        c.method,
+        c.outcome,
+        c.status,
+        JSON.stringify(c.headers),
+        c.etag,
+        c.lastModified,
+        c.timing ? JSON.stringify(c.timing) : null,
+        c.error,
+        c.bodyHash,
+        c.bodySize,
+        full && v ? JSON.stringify(v.article) : null,
+        full ? (sent.text ?? null) : null,
+        full && v ? JSON.stringify(versionChange(previous?.article ?? null, v.article)) : null,
+        previous?.number ?? 0,
+        full ? (sent.grams?.grams ?? []) : [],
+        full ? (sent.grams?.node ?? null) : null,
+      ]
+    }
     let row: IngestRow | undefined
     try {
       ;[row] = await query<IngestRow>(sql.ingest, args(likelyNew, hint))
     } catch (error) {
       if (v === null || pgCode(error) !== '23502') throw error
-      row = await lockedIngest(p.url, args)
+      row = await lockedIngest(p.url, (full, previous) => args(full, previous, true))
     }
     if (!row) throw new StorageError(`ingest of ${p.url} returned nothing`)
     if (!row.is_new) ids.giveBack(vid)
+    // Committed (the statement, or the locked retry's transaction): the grams sent are stored.
+    else if (sent.grams) ctx.grams.stored(sent.grams, row.grams_node)
     const page = toPage(row)
     let version: Version | null = null
     if (row.is_new && v) {

@@ -12,6 +12,17 @@ export function statements(S: string) {
     p.last_change`
   const captureSelect = `SELECT c.*, p.url, v.number AS version_number FROM ${S}.captures c
     JOIN ${S}.pages p ON p.id = c.page_id LEFT JOIN ${S}.versions v ON v.id = c.version_id`
+  // The file node of the search vocabulary's table: TRUNCATE (`clear`) and rewrites change it, and a writer
+  // knows which grams are stored only for the node it saw (see `GramCache` in postgres-search.ts). Read by
+  // statements that write the table, and so lock it before they run: it cannot change before their
+  // transaction ends.
+  const gramsNode = `pg_relation_filenode('${S}.search_grams')::text`
+  // In code point order, so that writers inserting the same new grams at once wait for each other in one
+  // order and never deadlock (each transaction inserts its grams with one statement, after its page rows
+  // are locked).
+  const insertGrams = (grams: string, from: string, where: string) => `INSERT INTO ${S}.search_grams (gram)
+    SELECT x.gram FROM ${from}unnest(${grams}::text[]) AS x (gram) WHERE ${where}
+    ORDER BY x.gram COLLATE "C" ON CONFLICT DO NOTHING`
   return {
     pageSelect: `SELECT ${pageColumns} FROM ${S}.pages p`,
     pageByUrl: `SELECT ${pageColumns} FROM ${S}.pages p WHERE p.url = $1`,
@@ -25,6 +36,10 @@ export function statements(S: string) {
     // when this statement made $6 the page's version-creating capture. $27 is the change against version
     // $28 (0: none), the newest the caller knew of: if the page has moved on since, the version's change is
     // null, the NOT NULL constraint fails the whole statement, and the caller retries with the page locked.
+    // $29 are the new version's search grams this process does not know are stored (a `GramBatch`), and $30
+    // the node of the table it knows the others in (null: $29 are all of them). When the table has another
+    // node, the search text is null, the NOT NULL check fails the statement too, and the retry sends every
+    // gram. `grams_node` is the node of the table the grams went into.
     ingest: `WITH up AS (
         INSERT INTO ${S}.pages AS p (url, host, source, first_captured_at, last_captured_at, capture_count,
           version_count, last_changed_at, latest_version_id, latest_number, latest_hash, latest_capture_id, title,
@@ -54,7 +69,8 @@ export function statements(S: string) {
       v AS (
         INSERT INTO ${S}.versions (id, page_id, number, content_hash, capture_id, created_at, title, industries,
           article, search_text, change)
-        SELECT $7, up.id, up.latest_number, $5, $6, $4, $8, $9, $25::json, $26,
+        SELECT $7, up.id, up.latest_number, $5, $6, $4, $8, $9, $25::json,
+          CASE WHEN $30::text IS NULL OR $30::text = ${gramsNode} THEN $26 END,
           CASE WHEN up.latest_number = $28::int + 1 THEN $27::jsonb END
         FROM up WHERE up.is_new
       ),
@@ -64,8 +80,14 @@ export function statements(S: string) {
         SELECT $6, up.id, $12, $13, $14::jsonb, $15, $16, $17, $18::jsonb, $19, $20, $4, $21::jsonb, $22, $23, $24,
           up.latest_version_id
         FROM up
-      )
-      SELECT * FROM up`,
+      ),
+      g AS (${insertGrams('$29', 'up, ', 'up.is_new')})
+      SELECT *, ${gramsNode} AS grams_node FROM up`,
+    // The search grams of a batch's new versions (a `GramBatch`: $1 the grams, $2 the node), in the
+    // caller's transaction. Nothing is inserted when the table's node is not $2: the caller then sends
+    // every gram. `grams_node` is the table's node.
+    insertGrams: `WITH g AS (${insertGrams('$1', '', `$2::text IS NULL OR $2::text = ${gramsNode}`)})
+      SELECT ${gramsNode} AS grams_node`,
     versionById: `SELECT v.*, p.url FROM ${S}.versions v JOIN ${S}.pages p ON p.id = v.page_id WHERE v.id = $1`,
     versionIdByNumber: `SELECT v.id FROM ${S}.versions v JOIN ${S}.pages p ON p.id = v.page_id
       WHERE p.url = $1 AND v.number = $2`,
@@ -119,6 +141,8 @@ export interface PageRow {
 /** The ingest statement's row: the page as it now is, and whether this capture created a version. */
 export interface IngestRow extends PageRow {
   is_new: boolean
+  /** The file node of `search_grams` the statement wrote to (see `GramCache`). */
+  grams_node: string
 }
 
 /** A `versions` row joined with its page URL. */

@@ -1,19 +1,19 @@
 /**
  * @file The PostgreSQL backend, for many writers and large archives: pages, captures and versions in
  * tables of one schema, bodies in a content-addressed `bytea` table (or any `BlobStore`), full-text
- * search with pg_trgm over text folded to simplified script. `pg` is an optional peer dependency,
- * imported on first use.
+ * search with pg_trgm over text folded to simplified script, and for 1-2 character terms a vocabulary of
+ * the index (`postgres-search.ts`). `pg` is an optional peer dependency, imported on first use.
  *
  * An ingest is one SQL statement (so one implicit transaction and one round trip): an upsert of the page
  * row that decides, on the locked row, whether the content hash differs from the newest version's, and
- * the capture and version inserts that follow from it. The row lock serialises concurrent writers of a
- * page in any process, and each sees the previous writer's commit: one change, one version. The unique
- * (page_id, number) constraint backs this up. Ids are reserved in blocks so the statement needs no
- * second round trip to learn them.
+ * the capture, version and search-gram inserts that follow from it. The row lock serialises concurrent
+ * writers of a page in any process, and each sees the previous writer's commit: one change, one version.
+ * The unique (page_id, number) constraint backs this up. Ids are reserved in blocks so the statement needs
+ * no second round trip to learn them.
  */
 import type { Pool, PoolClient } from 'pg'
 import { ArchiveError, StorageError } from '../errors.js'
-import { makeSnippet, sha256Hex } from '../hash.js'
+import { sha256Hex } from '../hash.js'
 import {
   checkPostgresReferences,
   migratePostgres,
@@ -25,11 +25,11 @@ import { facetsFromRows } from './facets.js'
 import { type BatchContext, ingestBatch } from './postgres-batch.js'
 import { postgresBlobStore } from './postgres-blobs.js'
 import { postgresIngest, remember } from './postgres-ingest.js'
+import { gramCache, postgresSearch } from './postgres-search.js'
 import {
   type CaptureRow,
   type Int8,
   type PageRow,
-  type SearchRow,
   statements,
   type TimelineCaptureRow,
   toCapture,
@@ -124,16 +124,23 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
   const captureCache = new Map<number, Capture>()
   // The newest version this process saw per page: a hint only (see `ingest`), never trusted blindly.
   const newestVersion = new Map<string, number>()
+  // The search grams this process knows are stored, so that writers send only the others.
+  const grams = gramCache()
 
   // The fixed statements are prepared once per connection (named), not parsed and planned on every call:
   // the ingest statement is long, and an unchanged re-capture is otherwise little more than that.
   const names = new Map(
     Object.entries(sql).map(([key, text]) => [text, `pw_${key}_${sha256Hex(text).slice(0, 12)}`] as const),
   )
-  const query = async <R extends object>(text: string, args: unknown[] = [], client?: PoolClient): Promise<R[]> => {
+  const query = async <R extends object>(
+    text: string,
+    args: unknown[] = [],
+    client?: PoolClient,
+    name: string | undefined = names.get(text),
+  ): Promise<R[]> => {
     const runner = client ?? (await pool())
     try {
-      return (await runner.query<R>({ name: names.get(text), text, values: args })).rows
+      return (await runner.query<R>({ name, text, values: args })).rows
     } catch (cause) {
       throw new StorageError(`query failed: ${(cause as Error).message}`, { cause })
     }
@@ -168,6 +175,8 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       return out
     },
     cache: (v) => cacheVersion(versionCache, v),
+    grams,
+    insertGrams: sql.insertGrams,
   }
   const pageByUrl = async (url: string): Promise<Page | null> => {
     const [row] = await query<PageRow>(sql.pageByUrl, [url])
@@ -203,6 +212,7 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       cached: (id) => versionCache.get(id),
       cache: (v) => cacheVersion(versionCache, v),
       hints: newestVersion,
+      grams,
     }),
 
     async ingestMany(records) {
@@ -316,48 +326,11 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
       }
     },
 
-    async search(q) {
-      const terms = q.text.toLowerCase().split(' ').filter(Boolean)
-      if (terms.length === 0) return []
-      const args: unknown[] = []
-      const parts: string[] = []
-      for (const term of terms) {
-        // LIKE '%term%' is what the pg_trgm GIN index accelerates (terms of 3+ characters); shorter terms
-        // are still answered correctly, by the index recheck or a scan. Both sides are lower-case, so this
-        // is case-insensitive like the SQLite trigram index.
-        args.push(`%${term.replace(/[\\%_]/g, '\\$&')}%`)
-        parts.push(`v.search_text LIKE $${args.length}`)
-      }
-      if (q.host !== undefined) {
-        args.push(q.host)
-        parts.push(`p.host = $${args.length}`)
-      }
-      if (q.latestOnly) parts.push('p.latest_version_id = v.id')
-      const limit = q.limit ?? 20
-      args.push(limit)
-      const select = (from: string): Promise<SearchRow[]> =>
-        query<SearchRow>(
-          `SELECT v.id, v.search_text, v.page_id, p.url, v.number, v.title, v.created_at
-           FROM ${from} v JOIN ${S}.pages p ON p.id = v.page_id
-           WHERE ${parts.join(' AND ')} ORDER BY v.id DESC LIMIT $${args.length}`,
-          args,
-        )
-      // A common term matches most versions, and the planner then reads every match through the trigram
-      // index and sorts them (~1 s over 50,000 versions) to return the newest 20. So the newest versions are
-      // scanned first: when they hold `limit` matches, those are the answer (no older version can beat
-      // them); otherwise (rare terms) the index answers.
-      let rows = await select(`(SELECT * FROM ${S}.versions ORDER BY id DESC LIMIT ${NEWEST_FIRST_WINDOW})`)
-      if (rows.length < limit) rows = await select(`${S}.versions`)
-      return rows.map((r) => ({
-        versionId: Number(r.id),
-        pageId: Number(r.page_id),
-        url: r.url,
-        versionNumber: r.number,
-        title: r.title,
-        snippet: makeSnippet(r.search_text, terms),
-        createdAt: r.created_at.toISOString(),
-      }))
-    },
+    search: postgresSearch({
+      S,
+      query: (text, args) => query(text, args),
+      prepared: (text, args) => query(text, args, undefined, `pw_search_${sha256Hex(text).slice(0, 12)}`),
+    }),
 
     async stats() {
       const [row] = await query<{ pages: number; captures: number; versions: number; raw: string }>(sql.stats)
@@ -403,7 +376,8 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
     },
 
     async clear() {
-      await query(`TRUNCATE ${S}.captures, ${S}.versions, ${S}.pages`)
+      await query(`TRUNCATE ${S}.captures, ${S}.versions, ${S}.pages, ${S}.search_grams`)
+      grams.forget()
       versionCache.clear()
       captureCache.clear()
       newestVersion.clear()
@@ -427,8 +401,6 @@ export function postgresBackend(options: PostgresBackendOptions = {}): ArchiveBa
 /** A schema name used unquoted in error messages and quoted in SQL: keep it a plain identifier. */
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 const VERSION_CACHE_SIZE = 4096
-/** How many of the newest versions search scans before it asks the trigram index (see `search`). */
-const NEWEST_FIRST_WINDOW = 2000
 /** Captures kept for timelines (a few hundred bytes each). */
 const CAPTURE_CACHE_SIZE = 20_000
 

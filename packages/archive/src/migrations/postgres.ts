@@ -1,7 +1,8 @@
 /**
  * @file Versioned schema migrations of the PostgreSQL backend. The schema version lives in the one-row
  * table `archive_schema`; every step runs in one transaction under an advisory lock, so several workers
- * opening the same old schema at once migrate it exactly once.
+ * opening the same old schema at once migrate it exactly once. Also what the search vocabulary holds
+ * (`searchGrams`), which the schema promises for every stored version.
  */
 import type { Article } from '@parkwatch/extractor'
 import type { PoolClient } from 'pg'
@@ -10,7 +11,7 @@ import { StorageError } from '../errors.js'
 import type { VerifyIssue } from '../types.js'
 
 /** The schema version this code writes. */
-export const POSTGRES_SCHEMA_VERSION = 3
+export const POSTGRES_SCHEMA_VERSION = 4
 
 /** One schema step. `up` runs inside the migration transaction. */
 export interface PostgresMigration {
@@ -149,7 +150,71 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       `)
     },
   },
+  {
+    version: 4,
+    description: 'search vocabulary: the distinct trigrams of every version (searchGrams)',
+    up: async (client) => {
+      // Collation "C" orders by code point, so the grams that start with a term are one index range.
+      await client.query('CREATE TABLE search_grams (gram text COLLATE "C" PRIMARY KEY)')
+      // Filled from the stored versions, in pages of rows. Under the migration's lock no writer of this
+      // code adds versions meanwhile; each writer keeps the table complete from then on (postgres-ingest.ts,
+      // postgres-batch.ts). A gram sent once is not sent again, up to a bound on memory: past it, a repeat
+      // only costs an index probe.
+      let sent = new Set<string>()
+      for (let after = '0'; ; ) {
+        const { rows } = await client.query<{ id: string; search_text: string }>(
+          'SELECT id, search_text FROM versions WHERE id > $1 ORDER BY id LIMIT 1000',
+          [after],
+        )
+        const last = rows.at(-1)
+        if (last === undefined) break
+        const fresh = new Set<string>()
+        for (const row of rows) {
+          forEachGram(row.search_text, (gram) => {
+            if (!sent.has(gram)) fresh.add(gram)
+          })
+        }
+        if (fresh.size > 0) {
+          await client.query(
+            `INSERT INTO search_grams (gram) SELECT g FROM unnest($1::text[]) AS g ORDER BY g COLLATE "C"
+             ON CONFLICT DO NOTHING`,
+            [[...fresh]],
+          )
+        }
+        if (sent.size + fresh.size > 1_000_000) sent = new Set()
+        for (const gram of fresh) sent.add(gram)
+        after = last.id
+      }
+    },
+  },
 ]
+
+/**
+ * The grams of a version's search text in `search_grams`: from every character but a space, the next three
+ * characters (fewer at the end of the text), distinct. A term of one or two characters (never a space) occurs
+ * in a text exactly when one of the text's grams starts with it: the gram at any occurrence does. So an
+ * absent short term is answered from the vocabulary, and a present one is the OR of its grams, each of
+ * which the trigram index can look up (see `postgres-search.ts`). Characters are code points, as in Postgres.
+ *
+ * @example
+ * searchGrams('芯片 研发') // ['芯片 ', '片 研', '研发', '发']
+ */
+export function searchGrams(text: string): string[] {
+  const grams = new Set<string>()
+  forEachGram(text, (gram) => grams.add(gram))
+  return [...grams]
+}
+
+/** Call `visit` with the gram (see `searchGrams`) at every position of `text` but a space, repeats included. */
+export function forEachGram(text: string, visit: (gram: string) => void): void {
+  if (!SURROGATE_RE.test(text)) {
+    // Every character is one UTF-16 unit: the common case, without an array of characters.
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== 32) visit(text.slice(i, i + 3))
+    return
+  }
+  const chars = Array.from(text)
+  for (let i = 0; i < chars.length; i++) if (chars[i] !== ' ') visit(chars.slice(i, i + 3).join(''))
+}
 
 /**
  * Bring the schema to `target` (default: newest). Creates the schema when missing. Throws `StorageError`
@@ -237,6 +302,9 @@ export function quoteIdent(name: string): string {
 }
 
 // --- Internal helpers ---
+
+/** Half of a character of two UTF-16 units (or a lone half). */
+const SURROGATE_RE = /[\uD800-\uDFFF]/
 
 const CHECKS: ReadonlyArray<{ kind: VerifyIssue['kind']; message: string; sql: string }> = [
   {

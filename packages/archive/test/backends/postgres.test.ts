@@ -17,6 +17,7 @@ import { migratePostgres, POSTGRES_SCHEMA_VERSION } from '../../src/migrations/p
 import type { ArchiveBackend } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
 import { transpileSources } from '../helpers/child.js'
+import { missingGrams } from '../helpers/grams.js'
 import { describeBackend } from './contract.js'
 
 const url = process.env.ARCHIVE_PG_URL
@@ -128,6 +129,7 @@ describeBackend('postgres', {
         expect(tl?.page.lastChange).toEqual(tl?.versions.at(-1)?.change)
       }
       expect((await verifyArchive(ctx.archive)).issues).toEqual([])
+      expect(await missingGrams(url, schema)).toEqual([])
     })
 
     it('never creates duplicate versions with several pools (workers) writing at once', async () => {
@@ -153,6 +155,7 @@ describeBackend('postgres', {
       expect(changing?.versions.map((v) => v.number)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1))
       expect(new Set(changing?.versions.map((v) => v.title)).size).toBe(24)
       expect((await verifyArchive(ctx.archive)).issues).toEqual([])
+      expect(await missingGrams(url, schema)).toEqual([])
       // Two distinct bodies for A, 24 for B: each stored once however many workers wrote it.
       expect((await ctx.archive.stats()).blobs).toBe(26)
     })
@@ -209,6 +212,9 @@ describe.skipIf(!url)('postgres backend: migrations and options', () => {
       makeArticle({ title: '园区新闻', paragraphs: ['纳米技术应用产业创新中心揭牌。'] }),
     )
     expect((await archive.search({ text: '纳米技术' })).map((h) => h.url)).toEqual(['https://a.example/new'])
+    expect((await archive.search({ text: '揭牌' })).map((h) => h.url)).toEqual(['https://a.example/new'])
+    expect(await archive.search({ text: '量子' })).toEqual([])
+    expect(await missingGrams(url, schema)).toEqual([])
     const check = new pg.Client({ connectionString: url })
     await check.connect()
     try {
@@ -272,6 +278,9 @@ describe.skipIf(!url)('postgres backend: migrations and options', () => {
         expect(unique?.versions.map((v) => v.number)).toEqual(Array.from({ length: workers * rounds }, (_, i) => i + 1))
       }
       expect((await verifyArchive(archive)).issues).toEqual([])
+      // Each process wrote the search grams of its versions in their transactions, new ones at the same time.
+      expect(await missingGrams(url, schema)).toEqual([])
+      expect((await archive.search({ text: '进程', limit: 100 })).length).toBe(pages)
     } finally {
       dist.remove()
     }
@@ -307,6 +316,7 @@ describe.skipIf(!url)('postgres backend: migrations and options', () => {
       const report = await archive.verify()
       expect(report.issues.filter((i) => i.severity === 'error')).toEqual([])
       expect(report.ok).toBe(true)
+      expect(await missingGrams(url, schema)).toEqual([])
       const r = await archive.ingest(
         makeCapture('https://kill.example.com/p0', 'after'),
         makeArticle({ title: 'after' }),
