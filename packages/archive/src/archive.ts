@@ -4,6 +4,7 @@
  * content hash, and hands the backend one record to store in one transaction. `verifyArchive` checks it all.
  */
 import type { Article, NotArticle } from '@parkwatch/extractor'
+import { type BlobItem, canPutMany } from './blobs.js'
 import { BodyTooLargeError, InvalidCaptureError, InvalidHeaderError, InvalidUrlError, NotFoundError } from './errors.js'
 import { contentHash, rawContentKey, searchTerms, searchTextOf, sha256Hex } from './hash.js'
 import type {
@@ -49,7 +50,10 @@ export interface VerifyReport {
   issues: VerifyIssue[]
   /** Referenced blobs read back and hashed. */
   blobsChecked: number
-  /** Stored blobs no capture references (left by a writer killed between blob and commit). */
+  /**
+   * Stored blobs no capture references: left by a writer killed between blob and commit or by a refused
+   * batch, or stored by a batch that has not committed yet.
+   */
   blobsUnreferenced: number
 }
 
@@ -66,6 +70,11 @@ export interface Archive {
    * Store several captures in one transaction where the backend supports it (SQLite, Postgres and memory
    * do): every item is validated before anything is written, and either all are stored or none. Same rules
    * as `ingest`; the fast way to load many captures (one commit, a few statements on Postgres).
+   *
+   * The batch's new bodies are stored first, off the main thread where the store can (the SQLite folder and
+   * table stores use a worker thread). Calls may overlap: a call made before the previous one has settled
+   * stores its bodies meanwhile, and the calls reach the backend in call order (SQLite and memory commit
+   * them in that order). A refused batch rejects alone; later ones still commit.
    */
   ingestMany(
     items: ReadonlyArray<{ capture: CaptureInput; article: Article | NotArticle | null }>,
@@ -181,6 +190,26 @@ export function createArchive(options: ArchiveOptions): Archive {
     await backend.blobs.put(hash, bytes)
   }
 
+  // The body phase of `ingestMany`: the batch's new bodies, stored before its records are handed to the
+  // backend (off the main thread when the store has `putMany`). Undefined when there is nothing to store.
+  const storeBodies = (prepared: readonly Prepared[]): Promise<void> | undefined => {
+    if (transactionalBodies) return undefined
+    const bodies: BlobItem[] = []
+    for (const { record, bytes } of prepared) {
+      const hash = record.capture.bodyHash
+      if (bytes !== null && hash !== null) bodies.push({ hash, raw: bytes })
+    }
+    if (bodies.length === 0) return undefined
+    const { blobs } = backend
+    if (canPutMany(blobs)) return blobs.putMany(bodies)
+    return (async () => {
+      for (const { hash, raw } of bodies) await blobs.put(hash, raw)
+    })()
+  }
+  // Settles once the latest `ingestMany` call has handed its records to the backend (or failed): each call
+  // waits for the one before, so calls reach the backend, and commit, in call order.
+  let handedOver: Promise<void> = Promise.resolve()
+
   const archive: Archive = {
     backend,
 
@@ -193,12 +222,28 @@ export function createArchive(options: ArchiveOptions): Archive {
 
     async ingestMany(items) {
       const prepared = items.map((i) => prepare(i.capture, i.article))
-      for (const item of prepared) await putBody(item)
       const records = prepared.map((p) => p.record)
-      if (backend.ingestMany) return backend.ingestMany(records)
-      const out: IngestResult[] = []
-      for (const record of records) out.push(await backend.ingest(record))
-      return out
+      // Pipelined: this batch's bodies are stored while earlier batches are still on their way (their bodies
+      // or their transaction); its records go to the backend once its bodies are in place and the earlier
+      // batch's records went. No transaction is open meanwhile: a batch is one synchronous transaction on
+      // SQLite. A refused batch stores no record, at most unreferenced blobs (see `verifyArchive`).
+      const bodies = storeBodies(prepared)
+      bodies?.catch(() => {})
+      const before = handedOver
+      let handOver!: () => void
+      handedOver = new Promise((resolve) => {
+        handOver = resolve
+      })
+      try {
+        await before
+        await bodies
+        if (backend.ingestMany) return backend.ingestMany(records)
+        const out: IngestResult[] = []
+        for (const record of records) out.push(await backend.ingest(record))
+        return out
+      } finally {
+        handOver()
+      }
     },
 
     // async everywhere: a bad URL or query must reject the promise, not throw at the call site.
@@ -234,7 +279,11 @@ export function createArchive(options: ArchiveOptions): Archive {
 
     stats: () => backend.stats(),
     verify: () => verifyArchive(archive),
-    close: () => backend.close(),
+    async close() {
+      // Batches still storing their bodies reach the backend first; it writes them before it closes.
+      await handedOver
+      return backend.close()
+    },
   }
   return archive
 }
@@ -243,7 +292,8 @@ export function createArchive(options: ArchiveOptions): Archive {
  * Check an archive: every referenced blob is read back, decompressed and hashed against its name and the
  * size its capture recorded; every reference between pages, captures and versions is checked by the
  * backend. It reports and never repairs. Unreferenced blobs (left by a writer killed after writing the blob
- * and before committing the capture) are warnings: harmless, and reused if the same body comes again.
+ * and before committing the capture, or by a refused `ingestMany` batch, or stored by a batch still in
+ * flight) are warnings: harmless, and reused if the same body comes again.
  * This is what `parkwatch archive verify` runs.
  *
  * @example

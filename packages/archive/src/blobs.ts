@@ -4,20 +4,17 @@
  * that keeps blobs in a table (Postgres) stores the same bytes.
  */
 import { randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib'
+import { brotliDecompressSync } from 'node:zlib'
+import {
+  BLOB_MODULES,
+  type BlobFileJob,
+  type BlobWorker,
+  blobWorker,
+  compressBody,
+  writeBlobFile,
+} from './blob-worker.js'
 import { ArchiveError, BlobCorruptError } from './errors.js'
 import { isSha256Hex } from './hash.js'
 import type { BlobStore } from './types.js'
@@ -31,12 +28,30 @@ export const DEFAULT_BROTLI_QUALITY = 2
 
 /** Compress a raw body for storage (brotli). */
 export function compressBlob(raw: Uint8Array, quality: number = DEFAULT_BROTLI_QUALITY): Buffer {
-  return brotliCompressSync(raw, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: quality,
-      [constants.BROTLI_PARAM_SIZE_HINT]: raw.byteLength,
-    },
-  })
+  return compressBody(BLOB_MODULES, raw, quality)
+}
+
+/** A body for `BatchBlobStore.putMany`. */
+export interface BlobItem {
+  hash: string
+  raw: Uint8Array
+}
+
+/**
+ * A blob store that can also store a batch of bodies off the main thread (the folder store, and the SQLite
+ * backend's default store built on it). `archive.ingestMany` uses it when the backend's blobs have it.
+ */
+export interface BatchBlobStore extends BlobStore {
+  /**
+   * Store every body, each with the guarantees of `put`, compressing and writing them on a worker thread.
+   * Resolves once all are in place; rejects (a `StorageError`) when one cannot be stored.
+   */
+  putMany(items: readonly BlobItem[]): Promise<void>
+}
+
+/** Whether `store` has `putMany` (see `BatchBlobStore`). */
+export function canPutMany(store: BlobStore): store is BatchBlobStore {
+  return typeof (store as Partial<BatchBlobStore>).putMany === 'function'
 }
 
 /** Decompress a stored blob; throws `BlobCorruptError` when the bytes are not valid brotli. */
@@ -94,38 +109,55 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   let counter = 0
 
   const pathOf = (hash: string): string => join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}${EXT}`)
+  // pid + counter + random: a temporary name unique across processes and across restarts that reuse a pid.
+  const job = (hash: string, raw: Uint8Array): BlobFileJob => ({
+    dir,
+    hash,
+    raw,
+    tmp: join(tmpDir, `${hash}.${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`),
+    quality,
+    fsync: options.fsync === true,
+  })
+  // Bodies `putMany` has sent to the worker and not yet seen stored, so a batch does not send them again.
+  const storing = new Map<string, Promise<void>>()
+  let worker: BlobWorker | null = null
 
-  return {
+  const store: BatchBlobStore = {
     async put(hash, raw) {
       checkHash(hash)
       const size = known.get(hash)
       if (size !== undefined) return { created: false, storedSize: size }
-      const target = pathOf(hash)
-      const existing = statSync(target, { throwIfNoEntry: false })
-      if (existing) {
-        learn(hash, existing.size)
-        return { created: false, storedSize: existing.size }
+      const out = writeBlobFile(BLOB_MODULES, job(hash, raw), made)
+      learn(hash, out.storedSize)
+      return out
+    },
+
+    async putMany(items) {
+      const jobs: BlobFileJob[] = []
+      const waits: Array<Promise<void>> = []
+      const seen = new Set<string>()
+      for (const { hash, raw } of items) {
+        checkHash(hash)
+        if (known.has(hash) || seen.has(hash)) continue
+        seen.add(hash)
+        const already = storing.get(hash)
+        if (already) waits.push(already)
+        else jobs.push(job(hash, raw))
       }
-      const data = compressBlob(raw, quality)
-      const folder = join(dir, hash.slice(0, 2), hash.slice(2, 4))
-      if (!made.has(folder)) {
-        mkdirSync(folder, { recursive: true })
-        made.add(folder)
+      if (jobs.length > 0) {
+        worker ??= blobWorker()
+        const written = worker.write(jobs).then((sizes) => {
+          for (const [i, j] of jobs.entries()) learn(j.hash, sizes[i] as number)
+        })
+        const done = written.finally(() => {
+          for (const j of jobs) if (storing.get(j.hash) === done) storing.delete(j.hash)
+        })
+        // Rejections reach the caller through `waits`; the map's copy must not count as unhandled.
+        done.catch(() => {})
+        for (const j of jobs) storing.set(j.hash, done)
+        waits.push(done)
       }
-      // pid + counter + random: unique across processes and across restarts that reuse a pid.
-      const tmp = join(tmpDir, `${hash}.${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`)
-      const fd = openSync(tmp, 'wx')
-      try {
-        let off = 0
-        while (off < data.byteLength) off += writeSync(fd, data, off)
-        if (options.fsync) fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(tmp, target)
-      if (options.fsync) fsyncDir(folder)
-      learn(hash, data.byteLength)
-      return { created: true, storedSize: data.byteLength }
+      await Promise.all(waits)
     },
 
     knows: (hash) => known.has(hash),
@@ -163,14 +195,20 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
     },
 
     async clear() {
+      await Promise.allSettled(storing.values())
       for (const name of readdirSafe(dir)) rmSync(join(dir, name), { recursive: true, force: true })
       made.clear()
       known.clear()
       mkdirSync(tmpDir, { recursive: true })
     },
 
-    async close() {},
+    async close() {
+      // Bodies sent to the worker are stored before it stops.
+      await worker?.close()
+      worker = null
+    },
   }
+  return store
 }
 
 /**
@@ -225,16 +263,9 @@ function readdirSafe(dir: string): string[] {
   try {
     return readdirSync(dir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    // Missing, or a stray file where a fan-out folder would be: nothing listed there.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
     throw error
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
   }
 }

@@ -67,7 +67,10 @@ export function createIngestBatcher(archive: Archive, options: IngestBatcherOpti
   let timer: NodeJS.Timeout | null = null
   // Visits counted by `enter` that have not ended yet.
   let active = 0
-  // One batch at a time: SQLite writes are synchronous anyway, and order is kept.
+  // One batch at a time, although `archive.ingestMany` accepts calls in flight: a refused batch is written
+  // again capture by capture before the next batch goes, so captures are stored in the order they came. The
+  // archive stores a batch's bodies off the main thread anyway; a second batch in flight would only overlap
+  // that with a commit of a few dozen captures.
   let writing: Promise<void> = Promise.resolve()
 
   const flush = (): Promise<void> => {

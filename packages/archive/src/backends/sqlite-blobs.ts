@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs'
 import type Database from 'better-sqlite3'
-import { compressBlob, decompressBlob, folderBlobStore } from '../blobs.js'
+import { type BlobWorker, blobWorker } from '../blob-worker.js'
+import { type BatchBlobStore, canPutMany, compressBlob, decompressBlob, folderBlobStore } from '../blobs.js'
 import { isSha256Hex } from '../hash.js'
 import type { BlobStore } from '../types.js'
 
@@ -24,6 +25,13 @@ export interface SqliteTableBlobs extends BlobStore {
    * `write` stores, or null when there is nothing to write.
    */
   stage(hash: string, bytes: Uint8Array | null): StagedBlob | null
+  /**
+   * `stage` for a batch, compressing on a worker thread: what `write` stores for each body (null for none),
+   * in order. A hash that appears twice is compressed once and staged at its first place.
+   */
+  stageMany(
+    bodies: ReadonlyArray<{ hash: string; bytes: Uint8Array | null } | null | undefined>,
+  ): Promise<Array<StagedBlob | null>>
   /** Inside the ingest transaction: store a staged body (a no-op when another writer stored it first). */
   write(blob: StagedBlob): void
   /** After the commit: remember that the table holds `hash`. */
@@ -57,11 +65,32 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
     if (size !== undefined) learn(hash, size)
     return size
   }
+  let worker: BlobWorker | null = null
 
   return {
     stage(hash, bytes) {
       if (bytes === null || storedSize(hash) !== undefined) return null
       return { hash, size: bytes.byteLength, data: compressBlob(bytes, quality) }
+    },
+    async stageMany(bodies) {
+      const out: Array<StagedBlob | null> = bodies.map(() => null)
+      const places: number[] = []
+      const raws: Uint8Array[] = []
+      const seen = new Set<string>()
+      for (const [i, body] of bodies.entries()) {
+        if (!body || body.bytes === null || seen.has(body.hash) || storedSize(body.hash) !== undefined) continue
+        seen.add(body.hash)
+        places.push(i)
+        raws.push(body.bytes)
+      }
+      if (raws.length === 0) return out
+      worker ??= blobWorker()
+      const data = await worker.compress(raws, quality)
+      for (const [k, i] of places.entries()) {
+        const body = bodies[i] as { hash: string; bytes: Uint8Array }
+        out[i] = { hash: body.hash, size: body.bytes.byteLength, data: data[k] as Uint8Array }
+      }
+      return out
     },
     write(blob) {
       q.insert.run(blob.hash, blob.size, blob.data.byteLength, blob.data)
@@ -116,6 +145,8 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
     },
 
     async close() {
+      await worker?.close()
+      worker = null
       await fallback?.close()
     },
   }
@@ -148,8 +179,9 @@ export function sqliteBlobs(
  * `list` and `clear` cover both.
  */
 export function layeredBlobs(primary: BlobStore, secondary: BlobStore): BlobStore {
-  return {
+  const store: BlobStore | BatchBlobStore = {
     put: (hash, raw) => primary.put(hash, raw),
+    ...(canPutMany(primary) ? { putMany: (items) => primary.putMany(items) } : {}),
     knows: (hash) => primary.knows?.(hash) ?? false,
     async get(hash) {
       return (await primary.get(hash)) ?? secondary.get(hash)
@@ -174,6 +206,7 @@ export function layeredBlobs(primary: BlobStore, secondary: BlobStore): BlobStor
       await secondary.close()
     },
   }
+  return store
 }
 
 // --- Internal helpers ---

@@ -329,6 +329,19 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const learn = (staged: StagedBlob | null): void => {
     if (staged) table?.learn(staged.hash, staged.data.byteLength)
   }
+  /** One `ingestMany` batch, its bodies staged: one synchronous transaction. */
+  const commitMany = (records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>): IngestResult[] => {
+    open()
+    const out = write(() => manyTx.immediate(records, staged))
+    for (const s of staged) learn(s)
+    return out
+  }
+  // With bodies in the table, a batch's bodies are compressed on a worker thread before its transaction,
+  // and the next batch's meanwhile: `ingestMany` calls may overlap, and they commit in call order, each in
+  // one synchronous transaction (the write lock is never held across an await: another connection of this
+  // process, waiting for the lock synchronously, would wait for ever). `manyTail` settles when the latest
+  // call has.
+  let manyTail: Promise<unknown> = Promise.resolve()
 
   const queue: Pending[] = []
   let flushing: NodeJS.Immediate | null = null
@@ -376,10 +389,14 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async ingestMany(records) {
       open()
-      const staged = records.map(stage)
-      const out = write(() => manyTx.immediate(records, staged))
-      for (const s of staged) learn(s)
-      return out
+      // Bodies in the folder were stored by the archive before this call: commit now, in this tick.
+      if (!table) return commitMany(records, [])
+      const staging = table.stageMany(records.map((r) => r.body))
+      // Handled below, once the earlier batches are done; until then a failure must not count as unhandled.
+      staging.catch(() => {})
+      const done = manyTail.then(() => staging).then((staged) => commitMany(records, staged))
+      manyTail = done.catch(() => {})
+      return done
     },
 
     async getPage(url) {
@@ -512,6 +529,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async clear() {
       open()
+      await manyTail
       if (flushing) clearImmediate(flushing)
       flush()
       db.transaction(() => {
@@ -528,7 +546,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async close() {
       if (closed) return
-      // Captures already handed to `ingest` are written before the file closes.
+      // Batches and captures already handed to `ingestMany` / `ingest` are written before the file closes.
+      await manyTail
+      if (closed) return
       if (flushing) clearImmediate(flushing)
       flush()
       closed = true

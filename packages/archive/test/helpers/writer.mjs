@@ -77,5 +77,25 @@ if (job.mode === 'shared-unique') {
       )
     }
   }
-  for (;;) await Promise.all([one(), one(), one()])
+  // And batches, two in flight: the second one's bodies are stored (on a worker thread) while the first one
+  // commits, so kills also land between a batch's blob writes and its transaction.
+  const batch = async () => {
+    const items = []
+    for (let i = 0; i < 4; i++) {
+      const p = Math.floor(Math.random() * job.pages)
+      const c = Math.random() < 0.3 ? 'same' : `${job.worker}-${n}-${i}-${Math.random()}`
+      items.push({
+        capture: {
+          url: `https://kill.example.com/p${p}`,
+          status: 200,
+          body: `<html>${c}${'y'.repeat(3000)}</html>`,
+          fetchedAt: Date.now(),
+        },
+        article: article(`批量页面 ${p}`, `批量 ${c} ${'苏州工业园区'.repeat(50)}`),
+      })
+    }
+    await archive.ingestMany(items)
+    n += items.length
+  }
+  for (;;) await Promise.all([one(), one(), one(), batch(), batch()])
 }
