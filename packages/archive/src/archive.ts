@@ -194,17 +194,18 @@ export function createArchive(options: ArchiveOptions): Archive {
   // backend (off the main thread when the store has `putMany`). Undefined when there is nothing to store.
   const storeBodies = (prepared: readonly Prepared[]): Promise<void> | undefined => {
     if (transactionalBodies) return undefined
+    const { blobs } = backend
+    if (!canPutMany(blobs)) {
+      return (async () => {
+        for (const item of prepared) await putBody(item)
+      })()
+    }
     const bodies: BlobItem[] = []
     for (const { record, bytes } of prepared) {
       const hash = record.capture.bodyHash
       if (bytes !== null && hash !== null) bodies.push({ hash, raw: bytes })
     }
-    if (bodies.length === 0) return undefined
-    const { blobs } = backend
-    if (canPutMany(blobs)) return blobs.putMany(bodies)
-    return (async () => {
-      for (const { hash, raw } of bodies) await blobs.put(hash, raw)
-    })()
+    return bodies.length === 0 ? undefined : blobs.putMany(bodies)
   }
   // Settles once the latest `ingestMany` call has handed its records to the backend (or failed): each call
   // waits for the one before, so calls reach the backend, and commit, in call order.

@@ -4,7 +4,7 @@
  * store, for a whole batch on a worker thread, so `archive.ingestMany` can compress and write a batch's
  * bodies while the main thread prepares or commits other batches.
  *
- * `writeBlobFile` and `compressBody` are self-contained (the modules they need come in as arguments): the
+ * `writeBlobFile` and `compressBody` use nothing but their arguments (the modules they need) and each other: the
  * worker's code is their source text, so the worker and the main thread store bodies with the very same
  * functions, and the worker needs no file of its own (which would not exist when the archive runs from its
  * TypeScript sources, as in the tests).
@@ -52,7 +52,7 @@ export function compressBody(m: BlobModules, raw: Uint8Array, quality: number): 
  * process killed mid-write, never sees a partial blob under its final name). `made` remembers the fan-out
  * folders already created (a `mkdir` per body costs as much as writing it on some file systems); one that
  * has gone since is made again. Returns whether it wrote the file and the stored size. Synchronous, and uses
- * nothing but its arguments (see the file comment).
+ * nothing but its arguments and `compressBody` (see the file comment).
  */
 export function writeBlobFile(
   m: BlobModules,
@@ -63,12 +63,7 @@ export function writeBlobFile(
   const target = m.path.join(folder, `${job.hash}.br`)
   const existing = m.fs.statSync(target, { throwIfNoEntry: false })
   if (existing) return { created: false, storedSize: existing.size }
-  const data = m.zlib.brotliCompressSync(job.raw, {
-    params: {
-      [m.zlib.constants.BROTLI_PARAM_QUALITY]: job.quality,
-      [m.zlib.constants.BROTLI_PARAM_SIZE_HINT]: job.raw.byteLength,
-    },
-  })
+  const data = compressBody(m, job.raw, job.quality)
   if (made === null || !made.has(folder)) {
     m.fs.mkdirSync(folder, { recursive: true })
     made?.add(folder)
