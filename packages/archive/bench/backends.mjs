@@ -25,6 +25,19 @@ export const BACKENDS = [
     },
   },
   {
+    // The same backend with one file per body (`blobs: 'folder'`, the default before pack files).
+    name: 'sqlite+folder',
+    unavailable: () => null,
+    open: async (pkg, label) => {
+      const dir = mkdtempSync(join(tmpdir(), `parkwatch-bench-${label}-`))
+      return {
+        backend: pkg.sqliteBackend({ dir, blobs: 'folder' }),
+        diskBytes: async () => folderBytes(dir),
+        dispose: async () => rmSync(dir, { recursive: true, force: true }),
+      }
+    },
+  },
+  {
     // The same backend with bodies in the database file (`blobs: 'database'`).
     name: 'sqlite+db-blobs',
     unavailable: () => null,

@@ -421,7 +421,8 @@ function markdown(r) {
       "awaited one call at a time and with calls in flight (the next batch's bodies are compressed and written on a " +
       'worker thread while the batch before it commits; batches still commit in call order, each in one synchronous ' +
       'transaction). ' +
-      "`sqlite` keeps bodies in the blob folder (the default), `sqlite+db-blobs` in the database file (`blobs: 'database'`).",
+      "`sqlite` appends bodies to pack files (the default, `blobs: 'packs'`), `sqlite+folder` keeps one file per body " +
+      "(`blobs: 'folder'`), `sqlite+db-blobs` keeps them in the database file (`blobs: 'database'`).",
     '',
     `| backend | ${MODES.map(([, label]) => `${label}, captures/s`).join(' | ')} | disk bytes / capture (raw body bytes / capture) | timeline p50 / p95 ms, 1,000 captures (target p95 < 10) | search p50 / p95 ms, 3+ char terms | 2-char terms | no match |`,
     `| --- | ${MODES.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`,

@@ -1,13 +1,14 @@
 /**
  * @file Body storage off the main thread. `writeBlobFile` stores one body in a folder store (compress, write
- * to a temporary name, rename into place); `blobWorker` runs it, or plain compression for the database
- * store, for a whole batch on a worker thread, so `archive.ingestMany` can compress and write a batch's
- * bodies while the main thread prepares or commits other batches.
+ * to a temporary name, rename into place); `appendPackRecords` appends bodies to a pack file (the SQLite
+ * backend's default store); `blobWorker` runs either, or plain compression for the database store, for a
+ * whole batch on a worker thread, so `archive.ingestMany` can compress and write a batch's bodies while the
+ * main thread prepares or commits other batches.
  *
- * `writeBlobFile` and `compressBody` use nothing but their arguments (the modules they need) and each other: the
- * worker's code is their source text, so the worker and the main thread store bodies with the very same
- * functions, and the worker needs no file of its own (which would not exist when the archive runs from its
- * TypeScript sources, as in the tests).
+ * `writeBlobFile`, `appendPackRecords` and `compressBody` use nothing but their arguments (the modules they
+ * need) and each other: the worker's code is their source text, so the worker and the main thread store
+ * bodies with the very same functions, and the worker needs no file of its own (which would not exist when
+ * the archive runs from its TypeScript sources, as in the tests).
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -95,13 +96,131 @@ export function writeBlobFile(
   return { created: true, storedSize: data.byteLength }
 }
 
+/**
+ * Bytes before each body in a pack file: `PWB1`, the SHA-256 (32 bytes), the raw size and the stored size
+ * (each a little-endian uint64). Readers check the magic and the hash, so an index row pointing at the wrong
+ * place reads as corrupt, never as another body; and a pack can be listed without its index.
+ */
+export const PACK_HEADER_BYTES = 52
+
+/** The pack file one writer appends to; each writer (thread) has its own, so offsets need no locking. */
+export interface PackWriter {
+  /** The pack folder. */
+  dir: string
+  /** Unique to this writer across processes: pack files are named `<prefix>-<seq>.pack`. */
+  prefix: string
+  seq: number
+  /** Open descriptor of the current pack, or null before the first append (or after a failed write). */
+  fd: number | null
+  /** File name of the current pack. */
+  name: string
+  /** Bytes written to the current pack. */
+  size: number
+  /** A pack is closed and the next one started once it holds this many bytes. */
+  maxBytes: number
+}
+
+/** Where a body was appended. */
+export interface PackLocation {
+  pack: string
+  /** Offset of the record (its header) in the pack. */
+  offset: number
+  storedSize: number
+}
+
+/**
+ * Append bodies (compressed) to `w`'s pack, all of a batch in one write, starting a new pack first when the
+ * batch would take the current one past `maxBytes`. A failed write closes the pack, so the next batch starts
+ * a fresh one (the failed batch leaves at most bytes no index row points at). Synchronous, and uses nothing
+ * but its arguments and `compressBody` (see the file comment).
+ */
+export function appendPackRecords(
+  m: BlobModules,
+  w: PackWriter,
+  items: ReadonlyArray<{ hash: string; raw: Uint8Array }>,
+  quality: number,
+  fsync: boolean,
+): PackLocation[] {
+  const records: Buffer[] = []
+  let bytes = 0
+  for (const { hash, raw } of items) {
+    const data = compressBody(m, raw, quality)
+    const head = Buffer.alloc(52)
+    head.write('PWB1', 0, 'latin1')
+    head.write(hash, 4, 'hex')
+    head.writeBigUInt64LE(BigInt(raw.byteLength), 36)
+    head.writeBigUInt64LE(BigInt(data.byteLength), 44)
+    records.push(head, data)
+    bytes += 52 + data.byteLength
+  }
+  if (w.fd !== null && w.size > 0 && w.size + bytes > w.maxBytes) {
+    m.fs.closeSync(w.fd)
+    w.fd = null
+  }
+  if (w.fd === null) {
+    for (;;) {
+      const name = `${w.prefix}-${w.seq++}.pack`
+      try {
+        // `wx`: never append to a file another writer made, whatever happened to the names.
+        w.fd = m.fs.openSync(m.path.join(w.dir, name), 'wx')
+      } catch (error) {
+        const code = (error as { code?: string }).code
+        if (code === 'EEXIST') continue
+        if (code !== 'ENOENT') throw error
+        m.fs.mkdirSync(w.dir, { recursive: true })
+        continue
+      }
+      w.name = name
+      w.size = 0
+      if (fsync) {
+        const dirFd = m.fs.openSync(w.dir, 'r')
+        try {
+          m.fs.fsyncSync(dirFd)
+        } finally {
+          m.fs.closeSync(dirFd)
+        }
+      }
+      break
+    }
+  }
+  const fd = w.fd as number
+  const out: PackLocation[] = []
+  try {
+    const all = Buffer.concat(records, bytes)
+    for (let off = 0; off < bytes; ) off += m.fs.writeSync(fd, all, off, bytes - off, w.size + off)
+    if (fsync) m.fs.fdatasyncSync(fd)
+  } catch (error) {
+    w.fd = null
+    m.fs.closeSync(fd)
+    throw error
+  }
+  for (let i = 0; i < records.length; i += 2) {
+    const storedSize = (records[i + 1] as Buffer).byteLength
+    out.push({ pack: w.name, offset: w.size, storedSize })
+    w.size += 52 + storedSize
+  }
+  return out
+}
+
 /** A worker thread that stores or compresses batches of bodies. */
 export interface BlobWorker {
   /** Store every job (in order) with `writeBlobFile`; resolves with each one's stored size, or rejects. */
   write(jobs: readonly BlobFileJob[]): Promise<number[]>
   /** Compress every body with `compressBody`; resolves with the compressed bytes, in order. */
   compress(raws: readonly Uint8Array[], quality: number): Promise<Uint8Array[]>
-  /** Stop the thread once the batches sent to it are done. */
+  /**
+   * Append every body with `appendPackRecords` to the worker's own pack for `writer` (a `PackWriter` made
+   * in the worker from `writer`'s folder, prefix and limit on first use); resolves with their locations.
+   */
+  append(
+    writer: Pick<PackWriter, 'dir' | 'prefix' | 'maxBytes'>,
+    items: ReadonlyArray<{ hash: string; raw: Uint8Array }>,
+    quality: number,
+    fsync: boolean,
+  ): Promise<PackLocation[]>
+  /** Close the worker's pack files once the batches sent before are done; the next append starts new ones. */
+  release(): Promise<void>
+  /** Stop the thread once the batches sent to it are done (its pack files closed). */
   close(): Promise<void>
 }
 
@@ -157,9 +276,22 @@ export function blobWorker(): BlobWorker {
   return {
     write: (jobs) => send({ op: 'write', jobs: jobs.map((j) => ({ ...j, raw: exact(j.raw) })) }),
     compress: (raws, quality) => send({ op: 'compress', raws: raws.map(exact), quality }),
+    append: (writer, items, quality, fsync) =>
+      send({
+        op: 'append',
+        writer: { dir: writer.dir, prefix: writer.prefix, maxBytes: writer.maxBytes },
+        jobs: items.map((i) => ({ hash: i.hash, raw: exact(i.raw) })),
+        quality,
+        fsync,
+      }),
+    release: async () => {
+      if (worker) await send({ op: 'release' })
+    },
     async close() {
-      // Let the batches in flight finish; `terminate` would fail them.
+      // Let the batches in flight finish; `terminate` would fail them. Pack descriptors belong to the
+      // process, not the thread: the worker closes them first.
       await Promise.all([...inflight])
+      if (worker) await send({ op: 'release' }).catch(() => {})
       const w = worker
       worker = null
       await w?.terminate()
@@ -171,10 +303,12 @@ export function blobWorker(): BlobWorker {
 
 interface Request {
   id: number
-  op: 'write' | 'compress'
-  jobs?: BlobFileJob[]
+  op: 'write' | 'compress' | 'append' | 'release'
+  jobs?: Array<BlobFileJob | { hash: string; raw: Uint8Array }>
   raws?: Uint8Array[]
   quality?: number
+  writer?: Pick<PackWriter, 'dir' | 'prefix' | 'maxBytes'>
+  fsync?: boolean
 }
 
 interface Reply {
@@ -198,11 +332,22 @@ const { parentPort } = require('node:worker_threads')
 const m = { fs: require('node:fs'), path: require('node:path'), zlib: require('node:zlib') }
 const writeBlobFile = ${writeBlobFile.toString()}
 const compressBody = ${compressBody.toString()}
+const appendPackRecords = ${appendPackRecords.toString()}
 const made = new Set()
+const packs = new Map()
 parentPort.on('message', (msg) => {
   try {
     if (msg.op === 'write') {
       parentPort.postMessage({ id: msg.id, value: msg.jobs.map((job) => writeBlobFile(m, job, made).storedSize) })
+    } else if (msg.op === 'append') {
+      const key = msg.writer.dir + '\0' + msg.writer.prefix
+      let w = packs.get(key)
+      if (!w) packs.set(key, (w = { ...msg.writer, seq: 0, fd: null, name: '', size: 0 }))
+      parentPort.postMessage({ id: msg.id, value: appendPackRecords(m, w, msg.jobs, msg.quality, msg.fsync) })
+    } else if (msg.op === 'release') {
+      for (const w of packs.values()) if (w.fd !== null) m.fs.closeSync(w.fd)
+      packs.clear()
+      parentPort.postMessage({ id: msg.id, value: null })
     } else {
       const out = msg.raws.map((raw) => new Uint8Array(compressBody(m, raw, msg.quality)))
       parentPort.postMessage({ id: msg.id, value: out }, out.map((u) => u.buffer))

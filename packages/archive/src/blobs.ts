@@ -255,11 +255,13 @@ const KNOWN_HASHES = 100_000
 const TMP_DIR = '.tmp'
 const FAN_RE = /^[0-9a-f]{2}$/
 
-function checkHash(hash: string): void {
+/** Throws a `TypeError` unless `hash` is a lower-case SHA-256 hex digest. */
+export function checkHash(hash: string): void {
   if (!isSha256Hex(hash)) throw new TypeError(`Expected a lower-case SHA-256 hex digest, got \`${hash}\``)
 }
 
-function readdirSafe(dir: string): string[] {
+/** The names in `dir`; none when it is missing or not a folder. */
+export function readdirSafe(dir: string): string[] {
   try {
     return readdirSync(dir)
   } catch (error) {

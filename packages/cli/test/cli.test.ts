@@ -3,7 +3,7 @@
  * middle of a run followed by a resume, counting requests per URL at a local server.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -309,7 +309,10 @@ describe('parkwatch command', () => {
     )
     await archive.close()
     const hash = capture.bodyHash as string
-    rmSync(join(data, 'blobs', hash.slice(0, 2), hash.slice(2, 4), `${hash}.br`))
+    // The body's pack file (the only one: a single ingest appends to the main thread's pack).
+    const packs = readdirSync(join(data, 'packs'))
+    expect(packs).toHaveLength(1)
+    rmSync(join(data, 'packs', packs[0] as string))
     const r = await parkwatch('archive', 'verify', '--data', data)
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/result\s+FAILED/)

@@ -5,17 +5,24 @@
  * ext4 disks measured, several times the rest of an ingest). Compressed like `folderBlobStore`.
  */
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { type BlobWorker, blobWorker } from '../blob-worker.js'
-import { type BatchBlobStore, canPutMany, compressBlob, decompressBlob, folderBlobStore } from '../blobs.js'
-import { isSha256Hex } from '../hash.js'
+import { type BatchBlobStore, canPutMany, checkHash, compressBlob, decompressBlob, folderBlobStore } from '../blobs.js'
 import type { BlobStore } from '../types.js'
+import { sqlitePackBlobs } from './sqlite-packs.js'
 
-/** A compressed body waiting for its ingest transaction. */
+/** A compressed body waiting for its ingest transaction: its bytes (table store) or where they are (packs). */
 export interface StagedBlob {
   hash: string
+  /** Raw size. */
   size: number
-  data: Uint8Array
+  storedSize: number
+  /** The compressed bytes, for the `blobs` table. */
+  data?: Uint8Array
+  /** The pack file and offset of its record, for the pack store. */
+  pack?: string
+  offset?: number
 }
 
 /** The table store, plus what the SQLite backend needs to write bodies inside its own transactions. */
@@ -51,26 +58,14 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
     size: db.prepare('SELECT stored_size FROM blobs WHERE hash = ?').pluck(true),
     page: db.prepare('SELECT hash, stored_size FROM blobs WHERE hash > ? ORDER BY hash LIMIT 1000').raw(true),
   }
-  // Hashes this process wrote or found stored (blobs are only ever deleted by `clear`), so an unchanged
-  // re-capture costs no blob work at all.
-  const known = new Map<string, number>()
-  const learn = (hash: string, size: number): void => {
-    if (known.size >= KNOWN_HASHES) known.delete(known.keys().next().value as string)
-    known.set(hash, size)
-  }
-  const storedSize = (hash: string): number | undefined => {
-    const hit = known.get(hash)
-    if (hit !== undefined) return hit
-    const size = q.size.get(hash) as number | undefined
-    if (size !== undefined) learn(hash, size)
-    return size
-  }
+  const { known, learn, storedSize } = storedSizes(q.size)
   let worker: BlobWorker | null = null
 
   return {
     stage(hash, bytes) {
       if (bytes === null || storedSize(hash) !== undefined) return null
-      return { hash, size: bytes.byteLength, data: compressBlob(bytes, quality) }
+      const data = compressBlob(bytes, quality)
+      return { hash, size: bytes.byteLength, storedSize: data.byteLength, data }
     },
     async stageMany(bodies) {
       const out: Array<StagedBlob | null> = bodies.map(() => null)
@@ -88,12 +83,13 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
       const data = await worker.compress(raws, quality)
       for (const [k, i] of places.entries()) {
         const body = bodies[i] as { hash: string; bytes: Uint8Array }
-        out[i] = { hash: body.hash, size: body.bytes.byteLength, data: data[k] as Uint8Array }
+        const stored = data[k] as Uint8Array
+        out[i] = { hash: body.hash, size: body.bytes.byteLength, storedSize: stored.byteLength, data: stored }
       }
       return out
     },
     write(blob) {
-      q.insert.run(blob.hash, blob.size, blob.data.byteLength, blob.data)
+      q.insert.run(blob.hash, blob.size, blob.storedSize, blob.data as Uint8Array)
     },
     learn,
 
@@ -121,22 +117,7 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
       return storedSize(hash) !== undefined || (fallback !== null && (await fallback.has(hash)))
     },
 
-    async *list() {
-      const seen = new Set<string>()
-      // In pages by hash: the caller awaits between items, and better-sqlite3 refuses other statements on
-      // the connection while a cursor is open.
-      for (let after = ''; ; ) {
-        const rows = q.page.all(after) as Array<[string, number]>
-        const last = rows[rows.length - 1]
-        if (last === undefined) break
-        for (const [hash, size] of rows) {
-          if (fallback) seen.add(hash)
-          yield { hash, storedSize: size }
-        }
-        after = last[0]
-      }
-      if (fallback) for await (const b of fallback.list()) if (!seen.has(b.hash)) yield b
-    },
+    list: () => listIndexed(q.page, fallback),
 
     async clear() {
       db.exec('DELETE FROM blobs')
@@ -153,22 +134,32 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
 }
 
 /**
- * The blob store of `sqliteBackend` for its `blobs` option: the folder store (reading the table too), the
- * table (reading an existing folder too; `table` is then set: bodies go in the ingest transactions), or the
- * given store as it is.
+ * The blob store of `sqliteBackend` for its `blobs` option: pack files (`<dir>/packs`), the `blobs` table or
+ * the folder (`<dir>/blobs`), each reading the other two too, so an archive can be switched from one to
+ * another at any time; or the given store as it is. `table` is set when bodies go in the ingest transactions
+ * (packs and table).
  */
 export function sqliteBlobs(
   db: Database.Database,
-  dir: string,
-  mode: 'folder' | 'database' | BlobStore,
-  quality: number,
+  options: { dir: string; mode: 'packs' | 'folder' | 'database' | BlobStore; quality: number; fsync: boolean },
 ): { blobs: BlobStore; table: SqliteTableBlobs | null } {
+  const { mode, quality, fsync } = options
+  const folderDir = join(options.dir, 'blobs')
+  const packs = (fallback: BlobStore | null): SqliteTableBlobs =>
+    sqlitePackBlobs(db, { dir: join(options.dir, 'packs'), quality, fsync, fallback })
+  // An archive that never used the folder has none; the folder store would make one.
+  const folder = (): BlobStore | null => (existsSync(folderDir) ? folderBlobStore({ dir: folderDir, quality }) : null)
+  if (mode === 'packs') {
+    const table = packs(sqliteTableBlobs(db, quality, folder()))
+    return { blobs: table, table }
+  }
   if (mode === 'database') {
-    const table = sqliteTableBlobs(db, quality, existsSync(dir) ? folderBlobStore({ dir, quality }) : null)
+    const table = sqliteTableBlobs(db, quality, packs(folder()))
     return { blobs: table, table }
   }
   if (mode === 'folder') {
-    return { blobs: layeredBlobs(folderBlobStore({ dir, quality }), sqliteTableBlobs(db, quality, null)), table: null }
+    const primary = folderBlobStore({ dir: folderDir, quality })
+    return { blobs: layeredBlobs(primary, sqliteTableBlobs(db, quality, packs(null))), table: null }
   }
   return { blobs: mode, table: null }
 }
@@ -209,11 +200,55 @@ export function layeredBlobs(primary: BlobStore, secondary: BlobStore): BlobStor
   return store
 }
 
+/**
+ * The stored sizes of an indexed store (the table or the pack index): the hashes this process wrote or found
+ * stored are remembered (blobs are only ever deleted by `clear`), so an unchanged re-capture costs no blob
+ * work at all; others are looked up with `size` (a statement taking a hash, plucking the stored size).
+ */
+export function storedSizes(size: Database.Statement): {
+  known: Map<string, number>
+  learn: (hash: string, storedSize: number) => void
+  storedSize: (hash: string) => number | undefined
+} {
+  const known = new Map<string, number>()
+  const learn = (hash: string, stored: number): void => {
+    if (known.size >= KNOWN_HASHES) known.delete(known.keys().next().value as string)
+    known.set(hash, stored)
+  }
+  const storedSize = (hash: string): number | undefined => {
+    const hit = known.get(hash)
+    if (hit !== undefined) return hit
+    const stored = size.get(hash) as number | undefined
+    if (stored !== undefined) learn(hash, stored)
+    return stored
+  }
+  return { known, learn, storedSize }
+}
+
+/**
+ * Every blob of an indexed store, then those of `fallback` it does not hold. `page` takes the last hash seen
+ * and returns the next rows as `[hash, storedSize]`: in pages by hash, because the caller awaits between
+ * items and better-sqlite3 refuses other statements on the connection while a cursor is open.
+ */
+export async function* listIndexed(
+  page: Database.Statement,
+  fallback: BlobStore | null,
+): AsyncGenerator<{ hash: string; storedSize: number }> {
+  const seen = new Set<string>()
+  for (let after = ''; ; ) {
+    const rows = page.all(after) as Array<[string, number]>
+    const last = rows[rows.length - 1]
+    if (last === undefined) break
+    for (const [hash, size] of rows) {
+      if (fallback) seen.add(hash)
+      yield { hash, storedSize: size }
+    }
+    after = last[0]
+  }
+  if (fallback) for await (const b of fallback.list()) if (!seen.has(b.hash)) yield b
+}
+
 // --- Internal helpers ---
 
-/** Hashes the table store remembers as stored (~100 bytes each). */
+/** Hashes an indexed store remembers as stored (~100 bytes each). */
 const KNOWN_HASHES = 100_000
-
-function checkHash(hash: string): void {
-  if (!isSha256Hex(hash)) throw new TypeError(`Expected a lower-case SHA-256 hex digest, got \`${hash}\``)
-}

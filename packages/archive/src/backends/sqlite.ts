@@ -1,6 +1,6 @@
 /**
- * @file The embedded default backend: one SQLite file (better-sqlite3, WAL) plus a folder of blobs (or, with
- * `blobs: 'database'`, a table in the same file). Writes are `BEGIN IMMEDIATE` transactions, so several
+ * @file The embedded default backend: one SQLite file (better-sqlite3, WAL) plus pack files of bodies (or,
+ * with `blobs`, a table in the same file or a folder of one file per body). Writes are `BEGIN IMMEDIATE` transactions, so several
  * processes can write to one file: they queue on the write lock (up to `busyTimeoutMs`) and each sees the
  * newest version before deciding on its own.
  *
@@ -32,6 +32,8 @@ import {
   type VersionRow,
 } from './sqlite-sql.js'
 
+const BLOB_MODES = new Set(['packs', 'folder', 'database'])
+
 /** Schema version written by this backend (`PRAGMA user_version`). */
 export const SCHEMA_VERSION: number = SQLITE_SCHEMA_VERSION
 
@@ -42,13 +44,14 @@ export interface SqliteBackendOptions {
   /** Database file. @default `${dir}/archive.sqlite` */
   file?: string
   /**
-   * Where bodies go. `'folder'`: one file per body, `<dir>/blobs/ab/cd/<sha256>.br`. `'database'`: the `blobs`
-   * table of the archive file, written by the capture's own transaction (a capture and its body land
-   * together or not at all; a new body costs a row instead of a file and a folder, several times faster).
-   * Both read from both places, so an archive can be switched either way. Or any `BlobStore`.
-   * @default 'folder'
+   * Where bodies go. `'packs'`: appended to pack files, `<dir>/packs/*.pack` (one per writing process and
+   * thread), each located by a `packed_blobs` row written by the capture's own transaction. `'database'`:
+   * the `blobs` table of the archive file, also written by the capture's transaction. `'folder'`: one file
+   * per body, `<dir>/blobs/ab/cd/<sha256>.br` (a file and often a folder created per new body: the slowest).
+   * Each reads from all three places, so an archive can be switched at any time. Or any `BlobStore`.
+   * @default 'packs'
    */
-  blobs?: 'folder' | 'database' | BlobStore
+  blobs?: 'packs' | 'folder' | 'database' | BlobStore
   /** Brotli quality (0-11) of the built-in blob stores. @default DEFAULT_BROTLI_QUALITY */
   blobQuality?: number
   /** How long a write waits for another process's lock, in ms. @default 10_000 */
@@ -79,9 +82,11 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   if (synchronous !== 'normal' && synchronous !== 'full') {
     throw new TypeError(`Expected \`synchronous\` to be 'normal' or 'full', got \`${synchronous}\``)
   }
-  const blobMode = options.blobs ?? 'folder'
-  if (blobMode !== 'folder' && blobMode !== 'database' && typeof blobMode?.put !== 'function') {
-    throw new TypeError(`Expected \`blobs\` to be 'folder', 'database' or a BlobStore, got \`${String(blobMode)}\``)
+  const blobMode = options.blobs ?? 'packs'
+  if (!BLOB_MODES.has(blobMode as string) && typeof (blobMode as BlobStore)?.put !== 'function') {
+    throw new TypeError(
+      `Expected \`blobs\` to be 'packs', 'folder', 'database' or a BlobStore, got \`${String(blobMode)}\``,
+    )
   }
   const quality = options.blobQuality ?? DEFAULT_BROTLI_QUALITY
   if (!Number.isInteger(quality) || quality < 0 || quality > 11) {
@@ -99,7 +104,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   } catch (cause) {
     throw cause instanceof StorageError ? cause : new StorageError(`cannot open ${file}`, { cause })
   }
-  const { blobs, table } = sqliteBlobs(db, join(dir, 'blobs'), blobMode, quality)
+  const { blobs, table } = sqliteBlobs(db, { dir, mode: blobMode, quality, fsync: synchronous === 'full' })
   const q = prepare(db)
   const pages = pageQueries(db)
   const search = sqliteSearch(db)
@@ -327,7 +332,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const stage = (record: IngestRecord): StagedBlob | null =>
     table && record.body ? table.stage(record.body.hash, record.body.bytes) : null
   const learn = (staged: StagedBlob | null): void => {
-    if (staged) table?.learn(staged.hash, staged.data.byteLength)
+    if (staged) table?.learn(staged.hash, staged.storedSize)
   }
   /** One `ingestMany` batch, its bodies staged: one synchronous transaction. */
   const commitMany = (records: readonly IngestRecord[], staged: ReadonlyArray<StagedBlob | null>): IngestResult[] => {

@@ -12,7 +12,7 @@ import { searchTextOf } from '../hash.js'
 import type { VerifyIssue } from '../types.js'
 
 /** The schema version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 4
+export const SQLITE_SCHEMA_VERSION = 5
 
 /**
  * Appended to every text in the full-text index. Every 1- or 2-character substring of an indexed text is
@@ -173,6 +173,22 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       // Only `verify` asked which bodies captures reference, and it now builds that list itself; every
       // ingest paid for keeping the index (a random page of it written per capture: ~10% of ingest time).
       db.exec('DROP INDEX IF EXISTS captures_body')
+    },
+  },
+  {
+    version: 5,
+    description: 'index of bodies in pack files',
+    up: (db) => {
+      // Where each body appended to a pack file is (the record's header: `PACK_HEADER_BYTES`).
+      db.exec(`
+        CREATE TABLE packed_blobs (
+          hash TEXT PRIMARY KEY,
+          size INTEGER NOT NULL,
+          stored_size INTEGER NOT NULL,
+          pack TEXT NOT NULL,
+          offset INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `)
     },
   },
 ]

@@ -87,7 +87,7 @@ async function snapshot(archive: Archive, urls: readonly string[]): Promise<unkn
 
 const urlsOf = (batches: Item[][]): string[] => [...new Set(batches.flat().map((i) => i.capture.url))]
 
-describe.each(['folder', 'database'] as const)('sqlite ingestMany in flight together (blobs: %s)', (blobs) => {
+describe.each(['packs', 'folder', 'database'] as const)('sqlite ingestMany in flight together (blobs: %s)', (blobs) => {
   it('gives the same archive as the same batches one after another', async () => {
     const batches = workload(8, 40, 25)
     const sequential = createArchive({ backend: sqliteBackend({ dir: tmp(), blobs }) })
@@ -141,14 +141,15 @@ describe.each(['folder', 'database'] as const)('sqlite ingestMany in flight toge
       type Snap = { blobs: string[]; stats: Record<string, number> }
       const got = (await snapshot(archive, urls)) as Snap
       const want = (await snapshot(expected, urls)) as Snap
-      // The folder store may keep the refused batch's new bodies, unreferenced; the table does not.
+      // The folder store may keep the refused batch's new bodies, unreferenced; the table and the pack index
+      // do not (a refused batch's pack records are bytes no row points at).
       const records = ({ stats, ...rest }: Snap) => ({
         ...rest,
         blobs: [],
         stats: { ...stats, blobs: 0, storedBlobBytes: 0 },
       })
       expect(records(got)).toEqual(records(want))
-      if (blobs === 'database') expect(got.blobs).toEqual(want.blobs)
+      if (blobs !== 'folder') expect(got.blobs).toEqual(want.blobs)
       else expect(got.blobs).toEqual(expect.arrayContaining(want.blobs))
       const report = await archive.verify()
       expect(report.ok).toBe(true)
@@ -224,39 +225,56 @@ describe.each(['folder', 'database'] as const)('sqlite ingestMany in flight toge
 })
 
 describe('sqlite ingestMany: a body that cannot be stored', () => {
-  it('rejects its batch alone with a StorageError, stores nothing of it, and can be written again', async () => {
-    const dir = tmp()
-    const archive = createArchive({ backend: sqliteBackend({ dir }) })
-    try {
-      const [a, c] = workload(2, 20, 10)
-      const body = '<html><body>无法写入的正文</body></html>'
-      const hash = sha256Hex(new TextEncoder().encode(body))
-      // A file where the body's fan-out folder goes: the worker cannot create the folder.
+  const body = '<html><body>无法写入的正文</body></html>'
+  const hash = sha256Hex(new TextEncoder().encode(body))
+  // A file where the store needs a folder: the worker cannot write there.
+  const blockers = {
+    packs: (dir: string): string => {
+      writeFileSync(join(dir, 'packs'), 'not a folder')
+      return join(dir, 'packs')
+    },
+    folder: (dir: string): string => {
       mkdirSync(join(dir, 'blobs', hash.slice(0, 2)), { recursive: true })
       const blocker = join(dir, 'blobs', hash.slice(0, 2), hash.slice(2, 4))
       writeFileSync(blocker, 'not a folder')
-      const b: Item[] = [
-        { capture: { url: 'https://blocked.example/1', status: 200, body, fetchedAt: 1 }, article: makeArticle() },
-        { capture: { url: 'https://blocked.example/2', status: 200, body: 'fine', fetchedAt: 2 }, article: null },
-      ]
-      const results = await Promise.allSettled([a, b, c].map((batch) => archive.ingestMany(batch as Item[])))
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
-      const reason = (results[1] as PromiseRejectedResult).reason
-      expect(reason).toBeInstanceOf(StorageError)
-      expect(reason.code).toBe('ARCHIVE_STORAGE')
-      expect(await archive.getPage('https://blocked.example/1')).toBeNull()
-      expect(await archive.getPage('https://blocked.example/2')).toBeNull()
-      expect((await archive.stats()).captures).toBe(40)
-      expect((await archive.verify()).ok).toBe(true)
+      return blocker
+    },
+  }
+  it.each(['packs', 'folder'] as const)(
+    'rejects its batch alone with a StorageError, stores nothing of it, and can be written again (blobs: %s)',
+    async (blobs) => {
+      const dir = tmp()
+      const archive = createArchive({ backend: sqliteBackend({ dir, blobs }) })
+      try {
+        const [a, c] = workload(2, 20, 10)
+        const blocker = blockers[blobs](dir)
+        const b: Item[] = [
+          { capture: { url: 'https://blocked.example/1', status: 200, body, fetchedAt: 1 }, article: makeArticle() },
+          { capture: { url: 'https://blocked.example/2', status: 200, body: 'fine', fetchedAt: 2 }, article: null },
+        ]
+        const results = await Promise.allSettled([a, b, c].map((batch) => archive.ingestMany(batch as Item[])))
+        // The folder store fails only the blocked body's batch; without its folder, no pack can be started.
+        const others = blobs === 'folder' ? 'fulfilled' : 'rejected'
+        expect(results.map((r) => r.status)).toEqual([others, 'rejected', others])
+        const reason = (results[1] as PromiseRejectedResult).reason
+        expect(reason).toBeInstanceOf(StorageError)
+        expect(reason.code).toBe('ARCHIVE_STORAGE')
+        expect(await archive.getPage('https://blocked.example/1')).toBeNull()
+        expect(await archive.getPage('https://blocked.example/2')).toBeNull()
+        expect((await archive.stats()).captures).toBe(blobs === 'folder' ? 40 : 0)
+        expect((await archive.verify()).ok).toBe(true)
 
-      rmSync(blocker)
-      const again = await archive.ingestMany(b)
-      expect(await archive.getBody(again[0]?.capture.id as number)).toEqual(new TextEncoder().encode(body))
-      expect((await archive.verify()).issues.filter((i) => i.severity === 'error')).toEqual([])
-    } finally {
-      await archive.close()
-    }
-  })
+        rmSync(blocker)
+        const again = await archive.ingestMany(b)
+        expect(await archive.getBody(again[0]?.capture.id as number)).toEqual(new TextEncoder().encode(body))
+        if (blobs === 'packs') for (const batch of [a, c]) await archive.ingestMany(batch as Item[])
+        expect((await archive.stats()).captures).toBe(42)
+        expect((await archive.verify()).issues.filter((i) => i.severity === 'error')).toEqual([])
+      } finally {
+        await archive.close()
+      }
+    },
+  )
 })
 
 describe('folder store putMany', () => {

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createArchive } from '../../src/archive.js'
+import { type Archive, createArchive } from '../../src/archive.js'
 import { SCHEMA_VERSION, sqliteBackend } from '../../src/backends/sqlite.js'
 import { MAX_CONTINUATIONS, SHORT_TERM_WINDOW } from '../../src/backends/sqlite-search.js'
+import { PACK_HEADER_BYTES } from '../../src/blob-worker.js'
 import { folderBlobStore } from '../../src/blobs.js'
 import { versionChange } from '../../src/change.js'
 import { StorageError } from '../../src/errors.js'
@@ -24,6 +25,14 @@ const tmp = (): string => {
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
+
+/** `verify` reports every issue in `expected` (kind, ref), and the same again: it never repairs. */
+async function expectReportedTwice(archive: Archive, expected: Array<[string, string | undefined]>): Promise<void> {
+  const report = await archive.verify()
+  expect(report.ok).toBe(false)
+  expect(report.issues.map((i) => [i.kind, i.ref])).toEqual(expect.arrayContaining(expected))
+  expect((await archive.verify()).issues).toHaveLength(report.issues.length)
+}
 
 let suiteDir = ''
 /** Where the folder store keeps a blob: the documented `<dir>/blobs/ab/cd/<sha256>.br` layout. */
@@ -72,6 +81,47 @@ describeBackend('sqlite', {
       }
     })
 
+    it('reports a lost pack and a corrupt or truncated record, and repairs nothing', async () => {
+      // `a` alone in the worker's pack (a batch); `b` then `c` in the main thread's pack (single ingests).
+      const [a] = await ctx.archive.ingestMany([
+        { capture: makeCapture('https://a.example/1', 'one'), article: makeArticle({ title: 'one' }) },
+      ])
+      const b = await ctx.archive.ingest(makeCapture('https://a.example/2', 'two'), makeArticle({ title: 'two' }))
+      const c = await ctx.archive.ingest(makeCapture('https://a.example/3', 'three'), makeArticle({ title: 'three' }))
+      const where = (hash: string): { pack: string; offset: number; stored_size: number } => {
+        const db = new Database(join(suiteDir, 'archive.sqlite'), { readonly: true })
+        try {
+          return db.prepare('SELECT pack, offset, stored_size FROM packed_blobs WHERE hash = ?').get(hash) as never
+        } finally {
+          db.close()
+        }
+      }
+      const [aHash, bHash, cHash] = [a, b, c].map((r) => r?.capture.bodyHash ?? '')
+      const [aAt, bAt, cAt] = [aHash, bHash, cHash].map((h) => where(h as string))
+      expect(aAt?.pack).not.toBe(bAt?.pack)
+      expect(cAt?.pack).toBe(bAt?.pack)
+      unlinkSync(join(suiteDir, 'packs', aAt?.pack as string))
+      const main = join(suiteDir, 'packs', bAt?.pack as string)
+      const bytes = readFileSync(main)
+      // A byte of `b`'s compressed body flipped, and `c`'s record cut short.
+      const flip = (bAt?.offset as number) + PACK_HEADER_BYTES + 2
+      bytes[flip] = (bytes[flip] as number) ^ 0xff
+      writeFileSync(main, bytes.subarray(0, (cAt?.offset as number) + PACK_HEADER_BYTES + 1))
+      await expectReportedTwice(ctx.archive, [
+        ['blob-missing', aHash],
+        ['blob-corrupt', bHash],
+        ['blob-corrupt', cHash],
+      ])
+    })
+  },
+})
+
+describeBackend('sqlite, one file per body', {
+  create: () => {
+    suiteDir = tmp()
+    return sqliteBackend({ dir: suiteDir, blobs: 'folder' })
+  },
+  extra: (ctx) => {
     it('reports a missing or corrupt blob and broken references, and repairs nothing', async () => {
       const a = await ctx.archive.ingest(makeCapture('https://a.example/1', 'one'), makeArticle({ title: 'one' }))
       const b = await ctx.archive.ingest(makeCapture('https://a.example/2', 'two'), makeArticle({ title: 'two' }))
@@ -79,16 +129,10 @@ describeBackend('sqlite', {
       const bHash = b.capture.bodyHash ?? ''
       unlinkSync(blobFile(aHash))
       writeFileSync(blobFile(bHash), 'not brotli')
-      const report = await ctx.archive.verify()
-      expect(report.ok).toBe(false)
-      expect(report.issues.map((i) => [i.kind, i.ref])).toEqual(
-        expect.arrayContaining([
-          ['blob-missing', aHash],
-          ['blob-corrupt', bHash],
-        ]),
-      )
-      // Still reported the second time: verify never repairs.
-      expect((await ctx.archive.verify()).issues).toHaveLength(report.issues.length)
+      await expectReportedTwice(ctx.archive, [
+        ['blob-missing', aHash],
+        ['blob-corrupt', bHash],
+      ])
     })
   },
 })

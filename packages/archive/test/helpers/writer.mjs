@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 const job = JSON.parse(process.argv[2])
 const { createArchive, sqliteBackend } = await import(pathToFileURL(join(job.dist, 'index.js')).href)
 const archive = createArchive({
-  backend: sqliteBackend({ dir: job.dir, busyTimeoutMs: 60_000, blobs: job.blobs ?? 'folder' }),
+  backend: sqliteBackend({ dir: job.dir, busyTimeoutMs: 60_000, ...(job.blobs ? { blobs: job.blobs } : {}) }),
 })
 process.stdout.write('ready\n')
 
