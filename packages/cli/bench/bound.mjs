@@ -25,7 +25,7 @@ const args = parseArgs(process.argv.slice(2))
 const count = Number(args.pages ?? 2000)
 const passes = Number(args.passes ?? 3)
 const seed = Number(args.seed ?? 20261122)
-// cheerio and htmlparser2 are the extractor's dependencies, not the cli's: resolve them from there.
+// cheerio (a dev dependency of the extractor, which works on htmlparser2's DOM directly) and htmlparser2: resolve them from there.
 const requireFromExtractor = createRequire(join(REPO_DIR, 'packages', 'extractor', 'package.json'))
 const cheerio = requireFromExtractor('cheerio')
 const htmlparser2 = requireFromExtractor('htmlparser2')

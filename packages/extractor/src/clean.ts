@@ -8,6 +8,7 @@
 import type { AnyNode, Element, Text } from 'domhandler'
 import {
   BLOCK_TAGS,
+  childPositions,
   figcaptionText,
   isDataTable,
   isElement,
@@ -206,14 +207,21 @@ class Walker {
   #rootIndex = -1
 
   run(root: Element): void {
-    this.#rootIndex = this.#ctx.idx.pos.get(root) ?? -1
-    // Two parallel stacks rather than a frame object per node: a node to enter (`null` step) or, below
-    // its children, the element to leave and how.
+    const idx = this.#ctx.idx
+    // Roots come in document order: look for each from where the previous one was found.
+    let at = idx.nodes.indexOf(root, this.#rootIndex + 1)
+    if (at < 0) at = idx.nodes.indexOf(root)
+    this.#rootIndex = at
+    // Parallel stacks rather than a frame object per node: a node to enter (`null` step) or, below its
+    // children, the element to leave and how; and the node's position in the index (-1 when left out).
     const nodes: AnyNode[] = [root]
     const exits: Array<ExitKind | null> = [null]
+    const positions: number[] = [at]
+    const kidPositions: number[] = []
     while (nodes.length > 0) {
       const node = nodes.pop() as AnyNode
       const exit = exits.pop() as ExitKind | null
+      const i = positions.pop() as number
       if (exit !== null) {
         this.#leave(node as Element, exit)
         continue
@@ -223,14 +231,17 @@ class Walker {
         continue
       }
       if (!isElement(node)) continue
-      const kind = this.#enter(node, node === root)
+      const kind = this.#enter(node, i, node === root)
       if (kind === null) continue
       nodes.push(node)
       exits.push(kind)
+      positions.push(i)
       const kids = node.children
+      childPositions(idx, i, kidPositions)
       for (let k = kids.length - 1; k >= 0; k--) {
         nodes.push(kids[k] as AnyNode)
         exits.push(null)
+        positions.push(kidPositions[k] as number)
       }
     }
   }
@@ -239,8 +250,10 @@ class Walker {
   flush(): void {
     // Most flushes (every block boundary) find nothing pending: build no strings for them.
     if (this.#chars > 0) this.#emit()
-    this.#text = []
-    this.#html = this.#open.map(([, open]) => open)
+    // Emptied in place: a flush runs at every block boundary, and new arrays for each were garbage.
+    this.#text.length = 0
+    this.#html.length = 0
+    for (const [, open] of this.#open) this.#html.push(open)
     this.#chars = 0
     this.#linkChars = 0
     this.#cjk = 0
@@ -289,7 +302,7 @@ class Walker {
   }
 
   /** Returns how to close the element, or null to skip it (and its subtree). */
-  #enter(el: Element, isRoot: boolean): ExitKind | null {
+  #enter(el: Element, i: number, isRoot: boolean): ExitKind | null {
     const name = el.name
     if (SKIP_TAGS.has(name) || (!this.#ctx.keepHidden && isHidden(el))) return null
     if (name === 'br') {
@@ -304,10 +317,8 @@ class Walker {
       this.flush()
       return null
     }
-    const idx = this.#ctx.idx
-    const i = idx.pos.get(el)
     // Not indexed: an unlikely-furniture subtree the index dropped.
-    if (i === undefined) return null
+    if (i < 0) return null
     if (!isRoot && !this.#ctx.protect.has(i) && this.#dropInContent(el, i)) return null
     if (name === 'table' && isDataTable(el)) {
       this.flush()

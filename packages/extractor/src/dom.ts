@@ -4,8 +4,8 @@
  * these flat arrays instead of calling `.text()` per node, which is what keeps `extract` linear and fast
  * on 20 MB pages and 10,000-deep nesting (no recursion anywhere).
  */
-import type { AnyNode, Document, Element, Text } from 'domhandler'
-import { parseDocument } from 'htmlparser2'
+import { type AnyNode, type Document, DomHandler, type Element, type Text } from 'domhandler'
+import { Parser } from 'htmlparser2'
 import { collapseWhitespace } from './html.js'
 
 /** Elements whose content is never article text. */
@@ -94,8 +94,11 @@ const LEAF_PARA: ReadonlySet<string> = new Set(['div', 'section', 'article', 'ce
 export interface TreeIndex {
   /** Elements in document (pre-)order. Skipped subtrees (scripts, hidden, unlikely) are absent. */
   nodes: Element[]
-  /** Position of each indexed element in `nodes`. */
-  pos: Map<Element, number>
+  /**
+   * One past the last position of the element's subtree: its indexed descendants sit at `i + 1` up to
+   * `end[i] - 1`, and its indexed children at `i + 1`, `end[i + 1]`, … (see `childPositions`).
+   */
+  end: Int32Array
   /** Index of the closest indexed ancestor, -1 for roots. */
   parent: Int32Array
   /** Non-whitespace characters of all text below the element. */
@@ -136,9 +139,15 @@ export interface IndexOptions {
 /**
  * Parse HTML into a domhandler document. htmlparser2 never throws and keeps its open-element stack in an
  * array, so malformed and absurdly deep markup are both fine.
+ * @param onOpen called with each element as it opens, in document order, before its children are
+ *   parsed: a caller that wants a few kinds of element gets them without walking the tree again.
  */
-export function parseHtml(html: string): Document {
-  return parseDocument(html, { lowerCaseTags: true, lowerCaseAttributeNames: true, decodeEntities: true })
+export function parseHtml(html: string, onOpen?: (el: Element) => void): Document {
+  // None of the options is the handler's (`withStartIndices` and the like), so it takes none.
+  const handler = onOpen === undefined ? new DomHandler() : new VisitingHandler(onOpen)
+  // What htmlparser2's `parseDocument` does, with our handler.
+  new Parser(handler, PARSE_OPTIONS).end(html)
+  return handler.root
 }
 
 /** Whether a node is an element (tags, plus htmlparser2's `script`/`style` node types). */
@@ -202,7 +211,8 @@ export function textStats(s: string): TextStats {
 }
 
 /**
- * Measure every element under `root` in one pre-order walk plus one reverse (post-order) sweep.
+ * Measure every element under `root`: one pre-order walk finds the elements, a pass over each one's
+ * children measures its own text, and one reverse (post-order) sweep adds it all up.
  * Text of skipped subtrees (scripts, hidden, `options.drop`) is not counted anywhere.
  */
 export function buildIndex(root: AnyNode, options: IndexOptions = {}): TreeIndex {
@@ -210,66 +220,92 @@ export function buildIndex(root: AnyNode, options: IndexOptions = {}): TreeIndex
   const keepHidden = options.keepHidden ?? false
   const nodes: Element[] = []
   const parents: number[] = []
-  // Own (direct text-node) contributions, filled while walking.
-  const ownText: number[] = []
-  const ownPunct: number[] = []
-  const ownCjk: number[] = []
   // Two parallel stacks rather than a tuple per node: this walk touches every node of 20 MB pages.
   const stackNodes: AnyNode[] = [root]
   const stackParents: number[] = [-1]
   while (stackNodes.length > 0) {
     const node = stackNodes.pop() as AnyNode
     const parent = stackParents.pop() as number
-    if (node.type === 'text') {
-      if (parent < 0) continue
-      const st = textStats((node as unknown as { data: string }).data)
-      ownText[parent] = (ownText[parent] as number) + st.chars
-      ownPunct[parent] = (ownPunct[parent] as number) + st.punct
-      ownCjk[parent] = (ownCjk[parent] as number) + st.cjk
-      continue
-    }
     let here = parent
     if (isElement(node)) {
       if (SKIP_TAGS.has(node.name) || (!keepHidden && isHidden(node)) || drop?.(node)) continue
       here = nodes.length
       nodes.push(node)
       parents.push(parent)
-      ownText.push(0)
-      ownPunct.push(0)
-      ownCjk.push(0)
     } else if (node.type !== 'root') {
       continue
     }
     const kids = (node as Element).children
     // Push in reverse so children pop in document order: pre-order positions then follow the source.
+    // Text is measured below, per indexed element.
     for (let k = kids.length - 1; k >= 0; k--) {
-      stackNodes.push(kids[k] as AnyNode)
+      const kid = kids[k] as AnyNode
+      if (!isElement(kid)) continue
+      stackNodes.push(kid)
       stackParents.push(here)
     }
   }
   const n = nodes.length
+  // Views on two buffers rather than sixteen typed arrays: each typed array larger than a few bytes is
+  // an off-heap allocation of its own, and they showed in profiles.
+  const f64 = new Float64Array(n * 7)
+  const i32 = new Int32Array(n * 8)
+  const floats = (k: number): Float64Array => f64.subarray(k * n, (k + 1) * n)
+  const ints = (k: number): Int32Array => i32.subarray(k * n, (k + 1) * n)
   const idx: TreeIndex = {
     nodes,
-    pos: new Map(),
-    parent: Int32Array.from(parents),
-    text: Float64Array.from(ownText),
-    link: new Float64Array(n),
-    inline: Float64Array.from(ownText),
-    inlineLink: new Float64Array(n),
-    punct: Float64Array.from(ownPunct),
-    inlinePunct: Float64Array.from(ownPunct),
-    cjk: Float64Array.from(ownCjk),
-    paras: new Int32Array(n),
-    imgs: new Int32Array(n),
-    lis: new Int32Array(n),
-    inputs: new Int32Array(n),
-    embeds: new Int32Array(n),
-    blockKids: new Int32Array(n),
+    end: ints(7),
+    parent: ints(0),
+    text: floats(0),
+    link: floats(1),
+    inline: floats(2),
+    inlineLink: floats(3),
+    punct: floats(4),
+    inlinePunct: floats(5),
+    cjk: floats(6),
+    paras: ints(1),
+    imgs: ints(2),
+    lis: ints(3),
+    inputs: ints(4),
+    embeds: ints(5),
+    blockKids: ints(6),
+  }
+  idx.parent.set(parents)
+  // Each element's own text, and the inputs and embeds among its children: those are in SKIP_TAGS (their
+  // text is never article text), but conditional cleaning wants to know how many a container holds.
+  // Read from the children here, once the arrays exist, so the walk above grows no per-element arrays.
+  for (let i = 0; i < n; i++) {
+    const kids = (nodes[i] as Element).children
+    let chars = 0
+    let punct = 0
+    let cjk = 0
+    for (let k = 0; k < kids.length; k++) {
+      const kid = kids[k] as AnyNode
+      if (kid.type === 'text') {
+        const st = textStats((kid as Text).data)
+        chars += st.chars
+        punct += st.punct
+        cjk += st.cjk
+      } else if (isElement(kid)) {
+        const name = kid.name
+        if (name === 'input' || name === 'select' || name === 'textarea' || name === 'button') {
+          idx.inputs[i] = (idx.inputs[i] as number) + 1
+        } else if (name === 'iframe' || name === 'embed' || name === 'object' || name === 'video') {
+          idx.embeds[i] = (idx.embeds[i] as number) + 1
+        }
+      }
+    }
+    idx.text[i] = chars
+    idx.inline[i] = chars
+    idx.punct[i] = punct
+    idx.inlinePunct[i] = punct
+    idx.cjk[i] = cjk
   }
   // Children sit after their parent in pre-order, so a reverse sweep sees every child before its parent.
   for (let i = n - 1; i >= 0; i--) {
     const el = nodes[i] as Element
-    idx.pos.set(el, i)
+    // Descendants were all seen (they sit after `i`), so the subtree's end is final here.
+    if ((idx.end[i] as number) <= i) idx.end[i] = i + 1
     const name = el.name
     if (name === 'a') {
       idx.link[i] = idx.text[i] as number
@@ -283,6 +319,7 @@ export function buildIndex(root: AnyNode, options: IndexOptions = {}): TreeIndex
     else if (name === 'li') idx.lis[i] = (idx.lis[i] as number) + 1
     const p = idx.parent[i] as number
     if (p < 0) continue
+    if ((idx.end[i] as number) > (idx.end[p] as number)) idx.end[p] = idx.end[i] as number
     idx.text[p] = (idx.text[p] as number) + (idx.text[i] as number)
     idx.link[p] = (idx.link[p] as number) + (idx.link[i] as number)
     idx.punct[p] = (idx.punct[p] as number) + (idx.punct[i] as number)
@@ -290,6 +327,8 @@ export function buildIndex(root: AnyNode, options: IndexOptions = {}): TreeIndex
     idx.paras[p] = (idx.paras[p] as number) + (idx.paras[i] as number)
     idx.imgs[p] = (idx.imgs[p] as number) + (idx.imgs[i] as number)
     idx.lis[p] = (idx.lis[p] as number) + (idx.lis[i] as number)
+    idx.inputs[p] = (idx.inputs[p] as number) + (idx.inputs[i] as number)
+    idx.embeds[p] = (idx.embeds[p] as number) + (idx.embeds[i] as number)
     if (BLOCK_TAGS.has(name)) {
       idx.blockKids[p] = (idx.blockKids[p] as number) + 1
     } else {
@@ -298,8 +337,27 @@ export function buildIndex(root: AnyNode, options: IndexOptions = {}): TreeIndex
       idx.inlinePunct[p] = (idx.inlinePunct[p] as number) + (idx.inlinePunct[i] as number)
     }
   }
-  countSkipped(idx)
   return idx
+}
+
+/**
+ * Where an indexed element's children are in the index, in `children` order: `out[k]` is the position
+ * of `children[k]`, or -1 for a child the index left out (text, scripts, dropped furniture). Indexed
+ * children appear in the index in document order, each after the previous one's subtree, so this is a
+ * merge rather than a lookup. Fills `out[0]` to `out[children.length - 1]` and returns `out`: walkers
+ * reuse one array, so it is never shortened (entries past the children are stale).
+ */
+export function childPositions(idx: TreeIndex, i: number, out: number[] = []): number[] {
+  const kids = (idx.nodes[i] as Element).children
+  const end = idx.end[i] as number
+  let j = i + 1
+  for (let k = 0; k < kids.length; k++) {
+    if (j < end && idx.nodes[j] === kids[k]) {
+      out[k] = j
+      j = idx.end[j] as number
+    } else out[k] = -1
+  }
+  return out
 }
 
 /** Link density of an indexed element: link characters over all characters (0 for an empty element). */
@@ -406,29 +464,20 @@ export function isDataTable(table: Element): boolean {
 
 // --- Internal helpers ---
 
-/**
- * Inputs and embeds are in SKIP_TAGS (their text is never article text), but conditional cleaning wants to
- * know how many a container holds, so count them from the raw children of each indexed element.
- */
-function countSkipped(idx: TreeIndex): void {
-  const n = idx.nodes.length
-  for (let i = n - 1; i >= 0; i--) {
-    const el = idx.nodes[i] as Element
-    for (const kid of el.children) {
-      if (!isElement(kid)) continue
-      const name = kid.name
-      if (name === 'input' || name === 'select' || name === 'textarea' || name === 'button') {
-        idx.inputs[i] = (idx.inputs[i] as number) + 1
-      } else if (name === 'iframe' || name === 'embed' || name === 'object' || name === 'video') {
-        idx.embeds[i] = (idx.embeds[i] as number) + 1
-      }
-    }
-    // Children were counted (and propagated into this element) earlier in this reverse sweep.
-    const p = idx.parent[i] as number
-    if (p >= 0) {
-      idx.inputs[p] = (idx.inputs[p] as number) + (idx.inputs[i] as number)
-      idx.embeds[p] = (idx.embeds[p] as number) + (idx.embeds[i] as number)
-    }
+const PARSE_OPTIONS = { lowerCaseTags: true, lowerCaseAttributeNames: true, decodeEntities: true } as const
+
+/** A DOM handler that shows each element to a callback once it is in the tree. */
+class VisitingHandler extends DomHandler {
+  readonly #onOpen: (el: Element) => void
+
+  constructor(onOpen: (el: Element) => void) {
+    super()
+    this.#onOpen = onOpen
+  }
+
+  override onopentag(name: string, attribs: { [key: string]: string }): void {
+    super.onopentag(name, attribs)
+    this.#onOpen(this.tagStack[this.tagStack.length - 1] as Element)
   }
 }
 

@@ -3,7 +3,6 @@
  * options and runs the stages: decode, parse, index, pick the content, walk it into blocks, metadata,
  * text-level clean-up, language and industries. Every stage is linear in the input; nothing recurses.
  */
-import { load } from 'cheerio/slim'
 import type { Document, Element } from 'domhandler'
 import { blockLength, collectItems, cutAtRelated, dropFurnitureLines, type Item, type RawBlock } from './clean.js'
 import { decodeHtml } from './decode.js'
@@ -13,10 +12,19 @@ import { escapeText, parseBase, type RenderItem, renderHtml } from './html.js'
 import { classifyIndustries, DEFAULT_INDUSTRY_KEYWORDS, DEFAULT_PARK_NAMES, mentionsPark } from './industries.js'
 import { detectLang } from './lang.js'
 import { bodyIndex, judgePage, sniffNotHtml } from './listing.js'
-import { extractMetadata, type PageMetadata } from './metadata.js'
+import { extractMetadata, type MetadataContext, type PageMetadata } from './metadata.js'
 import { cleanBlocks } from './noise.js'
+import { createPageScanner } from './page-lines.js'
 import { findContent, isUnlikely } from './score.js'
-import type { Block, DecodeInfo, ExtractOptions, ExtractResult, NotArticle, NotArticleReason } from './types.js'
+import type {
+  ArticleImage,
+  Block,
+  DecodeInfo,
+  ExtractOptions,
+  ExtractResult,
+  NotArticle,
+  NotArticleReason,
+} from './types.js'
 
 /** Default `maxInputLength`: characters kept before parsing. */
 export const DEFAULT_MAX_INPUT_LENGTH = 5_000_000
@@ -125,7 +133,9 @@ function run(input: string, opts: Resolved, decode: DecodeInfo | null): ExtractR
   const notHtml = sniffNotHtml(input, opts.contentType)
   if (notHtml !== null) return notArticle(opts.url, notHtml.reason, notHtml.message, null, decode)
   const html = input.length > opts.maxInputLength ? input.slice(0, opts.maxInputLength) : input
-  const doc = parseHtml(html)
+  // The metadata reader's elements are picked up while parsing, which saves it a walk of the tree.
+  const scanner = createPageScanner()
+  const doc = parseHtml(html, scanner.visit)
   const base = parseBase(opts.url)
 
   let pass = pick(doc, base, true)
@@ -134,10 +144,15 @@ function run(input: string, opts: Resolved, decode: DecodeInfo | null): ExtractR
     if (totalLength(second.items) > totalLength(pass.items) * 1.5) pass = second
   }
   const { idx } = pass
-  const meta = safeMetadata(doc, opts.url, pass.root)
+  const meta = safeMetadata(doc, { url: opts.url, bodyRoot: pass.root, scan: scanner.finish() })
   // Without a page-level date, keep date lines: the text clean-up takes the publication date from them.
   const items = dropFurnitureLines(cutAtRelated(dropTitle(pass.items, meta.title)), meta.publishedAt === null)
-  const raw = items.flatMap((it) => (it.type === 'block' ? [it.block] : []))
+  const raw: RawBlock[] = []
+  const images: ArticleImage[] = []
+  for (const it of items) {
+    if (it.type === 'block') raw.push(it.block)
+    else images.push(it.image)
+  }
   const verdict = judgePage({ idx, body: bodyIndex(idx), html, blocks: raw, minTextLength: opts.minTextLength })
   if (verdict !== null) return notArticle(opts.url, verdict.reason, verdict.message, meta.title, decode)
 
@@ -153,7 +168,7 @@ function run(input: string, opts: Resolved, decode: DecodeInfo | null): ExtractR
     paragraphs: blocks,
     text,
     html: renderHtml(rebuild(items, blocks)),
-    images: items.flatMap((it) => (it.type === 'image' ? [it.image] : [])),
+    images,
     byline: meta.byline.length > 0 ? meta.byline : cleaned.byline,
     editors: meta.editors.length > 0 ? meta.editors : cleaned.editors,
     source: meta.source ?? cleaned.source,
@@ -277,9 +292,9 @@ function rebuild(items: readonly Item[], blocks: readonly Block[]): RenderItem[]
   return out
 }
 
-function safeMetadata(doc: Document, url: string | null, bodyRoot: Element | null): PageMetadata {
+function safeMetadata(doc: Document, ctx: MetadataContext): PageMetadata {
   try {
-    return extractMetadata(load(doc), { url, bodyRoot })
+    return extractMetadata(doc, ctx)
   } catch {
     return {
       title: null,
@@ -289,7 +304,7 @@ function safeMetadata(doc: Document, url: string | null, bodyRoot: Element | nul
       source: null,
       publishedAt: null,
       modifiedAt: null,
-      canonicalUrl: url,
+      canonicalUrl: ctx.url,
       description: null,
       declaredLang: null,
     }
@@ -320,11 +335,7 @@ function countWords(text: string): number {
       continue
     }
     // ASCII letters and digits on the fast path; other scripts through the Unicode class.
-    const letter =
-      (c >= 97 && c <= 122) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 48 && c <= 57) ||
-      (c > 127 && WORDISH.test(text[k] as string))
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c > 127 && isWordish(c))
     if (letter) {
       if (!inWord) n++
       inWord = true
@@ -334,6 +345,20 @@ function countWords(text: string): number {
 }
 
 const WORDISH = /[\p{L}\p{N}\p{M}]/u
+/**
+ * `WORDISH` per UTF-16 code unit, filled in as units are met (0 unknown, 1 yes, 2 no): CJK punctuation
+ * is a tenth of a Chinese text, and a regex test (and a one-character string) for each showed.
+ */
+const WORDISH_UNIT = new Uint8Array(0x10000)
+
+function isWordish(c: number): boolean {
+  let known = WORDISH_UNIT[c] as number
+  if (known === 0) {
+    known = WORDISH.test(String.fromCharCode(c)) ? 1 : 2
+    WORDISH_UNIT[c] = known
+  }
+  return known === 1
+}
 
 function notArticle(
   url: string | null,

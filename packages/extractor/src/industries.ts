@@ -226,12 +226,23 @@ const LATIN = /^[A-Za-z][A-Za-z .-]*$/
 const ACRONYM = /^[A-Z][A-Za-z]*[A-Z][A-Za-z]*$/
 
 const cache = new WeakMap<IndustryKeywords, Matcher>()
+/** Bound on a matcher's remembered keys: matched text is looked up too, and pages are endless. */
+const MAX_CANONICAL_KEYS = 10_000
 
 function buildMatcher(keywords: IndustryKeywords): Matcher {
   const hit = cache.get(keywords)
   if (hit) return hit
   const terms = [...new Set(Object.values(keywords).flat())].filter((t) => t.trim()).sort((a, b) => b.length - a.length)
-  const canonical = (t: string): string => (ACRONYM.test(t) ? t : t.toLowerCase())
+  // Every configured term is looked up on every call: remember their keys rather than re-testing them.
+  const keys = new Map<string, string>()
+  const canonical = (t: string): string => {
+    let key = keys.get(t)
+    if (key === undefined) {
+      key = ACRONYM.test(t) ? t : t.toLowerCase()
+      if (keys.size < MAX_CANONICAL_KEYS) keys.set(t, key)
+    }
+    return key
+  }
   const isWord = (t: string): boolean => LATIN.test(t) && !ACRONYM.test(t)
   // Alternations, longest first: at each position the longest term wins, so nested terms count once.
   // Two of them because only the Latin words may ignore case (`AI` is not the `ai` in "Thai"), and one
@@ -251,8 +262,11 @@ function buildMatcher(keywords: IndustryKeywords): Matcher {
 
 function countTerms(text: string, matcher: Matcher): Map<string, number> {
   const counts = new Map<string, number>()
+  // `exec` on the shared global regexes rather than `matchAll`, which clones the regex per call; no
+  // term matches the empty string, so every match moves `lastIndex` on.
   for (const re of [matcher.exact, matcher.words]) {
-    for (const m of text.matchAll(re)) {
+    re.lastIndex = 0
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const key = matcher.canonical(m[0])
       counts.set(key, (counts.get(key) ?? 0) + 1)
     }

@@ -3,7 +3,6 @@
  * tags Chinese portals use), then the short lines printed between the title and the body, and right
  * after the body (`发布时间:…  来源:…`, `记者 …`, `2023年2月22日`).
  */
-import type { CheerioAPI } from 'cheerio'
 import type { AnyNode } from 'domhandler'
 import { cleanSource, isCreditsLine, isName, NAME_LIST_SEPARATOR, parseCredits, splitNames } from './byline.js'
 import { DEFAULT_DATE_OFFSET, isDateLine, parseDate } from './dates.js'
@@ -32,6 +31,11 @@ export interface MetadataContext {
   url: string | null
   /** The element the body was found in, when known: text-level metadata is searched around it. */
   bodyRoot: AnyNode | null
+  /**
+   * The page's elements of interest, when the caller collected them while parsing (`createPageScanner`);
+   * otherwise the tree is walked for them. @default null
+   */
+  scan?: PageScan | null
 }
 
 /** `<meta>` names (lower-cased) that carry the publication date, best first. */
@@ -77,13 +81,12 @@ const SOURCE_META = ['contentsource', 'source', 'mediaid', 'og:article:source']
  * Never throws: malformed JSON-LD and impossible dates are skipped.
  * @example
  * ```ts
- * const meta = extractMetadata(cheerio.load(html), { url: 'https://news.example.cn/a.html', bodyRoot: null })
+ * const meta = extractMetadata(parseHtml(html), { url: 'https://news.example.cn/a.html', bodyRoot: null })
  * meta.publishedAt // '2023-12-31T15:58:36+08:00'
  * ```
  */
-export function extractMetadata($: CheerioAPI, ctx: MetadataContext): PageMetadata {
-  const root = $.root()[0]
-  const scan = root ? scanPage(root) : scanPage({ type: 'root', children: [] } as unknown as AnyNode)
+export function extractMetadata(root: AnyNode, ctx: MetadataContext): PageMetadata {
+  const scan = ctx.scan ?? scanPage(root)
   const meta = readMetaTags(scan)
   const ld = readJsonLd(scan)
   const declaredLang = readDeclaredLang(scan, meta, ld)
@@ -111,7 +114,7 @@ export function extractMetadata($: CheerioAPI, ctx: MetadataContext): PageMetada
   })
   const titleEl =
     headings.find((h) => h.text === picked.title)?.el ?? findTitleElement(scan, titleLikeTexts, picked.title)
-  const text = textCredits($, titleEl, ctx.bodyRoot, offset)
+  const text = textCredits(root, titleEl, ctx.bodyRoot, offset)
 
   const metaAuthors = metaNames(first(...AUTHOR_META.map((n) => meta.get(n)))).filter(
     (n) => n !== explicitSite && n !== picked.siteName,
@@ -290,8 +293,8 @@ function zoneFor(lang: string | null, title: string): string {
  * body-less call looks at nothing: without an anchor, a date in a sidebar would be taken for the
  * article's.
  */
-function textCredits($: CheerioAPI, titleEl: AnyNode | null, bodyRoot: AnyNode | null, offset: string) {
-  const lines = collectLines($, titleEl, bodyRoot)
+function textCredits(root: AnyNode, titleEl: AnyNode | null, bodyRoot: AnyNode | null, offset: string) {
+  const lines = collectLines(root, titleEl, bodyRoot)
   const out = {
     byline: [] as string[],
     editors: [] as string[],
@@ -322,7 +325,8 @@ function zones(lines: PageLine[]): PageLine[] {
   const out: PageLine[] = []
   const headerStart = titleAt >= 0 ? titleAt + 1 : bodyAt >= 0 ? Math.max(0, bodyAt - 8) : -1
   const headerEnd = bodyAt >= 0 && bodyAt > headerStart ? bodyAt : headerStart >= 0 ? headerStart + 8 : -1
-  const tag = (zone: NonNullable<PageLine['zone']>) => (l: PageLine) => ({ ...l, zone })
+  // The lines from `collectLines` carry only text and role: no object spread needed to copy them.
+  const tag = (zone: NonNullable<PageLine['zone']>) => (l: PageLine) => ({ text: l.text, role: l.role, zone })
   if (headerStart >= 0) out.push(...lines.slice(headerStart, Math.min(headerEnd, headerStart + 12)).map(tag('header')))
   if (bodyAt >= 0 && bodyAt >= headerEnd) {
     // The body's first lines: a dateline the core did not keep as a block (`<div class="date">`).

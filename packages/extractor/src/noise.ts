@@ -63,9 +63,13 @@ export function cleanBlocks(blocks: Block[], options: CleanBlocksOptions = {}): 
   }
   texts = stripPinyin(texts).map(stripSeparators)
 
-  let items = blocks
-    .flatMap((b, i) => splitJoinedParagraphs(withText(b, kinds[i], texts[i] ?? '')))
-    .filter((b) => b.text && !SHARE.test(b.text) && !isSeparatorsOnly(b.text))
+  // A loop rather than `flatMap`, which showed in profiles at one small array per block.
+  let items: Block[] = []
+  for (let i = 0; i < blocks.length; i++) {
+    for (const b of splitJoinedParagraphs(withText(blocks[i] as Block, kinds[i], texts[i] ?? ''))) {
+      if (b.text && !SHARE.test(b.text) && !isSeparatorsOnly(b.text)) items.push(b)
+    }
+  }
 
   const merge = (c: { byline: string[]; editors: string[]; source: string | null; publishedAt: string | null }) => {
     out.byline.push(...c.byline)
@@ -151,8 +155,12 @@ export function findRepeatedAffix(texts: string[], side: 'suffix' | 'prefix'): s
   if (n < 3) return null
   const take = (t: string, len: number): string => (side === 'suffix' ? t.slice(-len) : t.slice(0, len))
   const counts = new Map<string, number>()
-  for (const t of texts) if (t.length >= 6) counts.set(take(t, 6), (counts.get(take(t, 6)) ?? 0) + 1)
-  const [seed, seedCount] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['', 0]
+  for (const t of texts) {
+    if (t.length < 6) continue
+    const key = take(t, 6)
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  const [seed, seedCount] = mostFrequent(counts)
   if (seedCount < need) return null
 
   // Grow one character at a time while most carriers still agree; stop where the prose begins,
@@ -166,7 +174,7 @@ export function findRepeatedAffix(texts: string[], side: 'suffix' | 'prefix'): s
       const grown = take(t, affix.length + 1)
       next.set(grown, (next.get(grown) ?? 0) + 1)
     }
-    const [grown, count] = [...next].sort((a, b) => b[1] - a[1])[0] ?? ['', 0]
+    const [grown, count] = mostFrequent(next)
     if (!grown || count < Math.max(need, seedCount * 0.8) || affix.length >= 80) break
     // Sentence punctuation and quotes belong to the prose the watermark is glued to.
     const added = side === 'suffix' ? grown[0] : grown.at(-1)
@@ -240,6 +248,20 @@ export function isPinyin(token: string): boolean {
 }
 
 // --- Internal helpers ---
+
+/**
+ * The entry with the highest count, the first inserted among equals (what a stable sort by count would
+ * put first), or `['', 0]` for an empty map.
+ */
+function mostFrequent(counts: ReadonlyMap<string, number>): [string, number] {
+  let best: [string, number] = ['', 0]
+  let found = false
+  for (const [key, count] of counts) {
+    if (!found || count > best[1]) best = [key, count]
+    found = true
+  }
+  return best
+}
 
 const PROSE_EDGE = /[。，、！？；：,.!?;:…“”‘’"']/
 const PINYIN = /([^\s(（])[(（]([a-zA-ZüÜāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ:]{1,7}[1-5]?)[)）]/g

@@ -3,9 +3,8 @@
  * each marked with whether it belongs to the title element, the body, or neither. Credits and dates are
  * searched in the lines around the title and body. `scanPage` collects, in one walk, the elements the
  * metadata reader looks at: a CSS query walks the whole tree each time, and on a 20 MB page a dozen
- * of them cost seconds.
+ * of them cost seconds. `createPageScanner` collects the same while the page is parsed, with no walk.
  */
-import type { CheerioAPI } from 'cheerio'
 import type { AnyNode, Element } from 'domhandler'
 
 /** One visible line of the page. */
@@ -81,13 +80,14 @@ const HIDDEN_TAGS: ReadonlySet<string> = new Set([
 
 /**
  * The page's visible lines in document order (empty lines dropped).
+ * @param root the document (or the element) to read
  * @param titleEl the element holding the article title, if known
  * @param bodyRoot the element holding the article body, if known
  * @param options.linesAfterBody how many lines after the body are collected before the walk stops
  *   (@default 8)
  */
 export function collectLines(
-  $: CheerioAPI,
+  root: AnyNode,
   titleEl: AnyNode | null,
   bodyRoot: AnyNode | null,
   options: { linesAfterBody?: number } = {},
@@ -107,19 +107,29 @@ export function collectLines(
   // the core left out of the blocks sits there.
   let inBody = false
   let bodyLines = 0
-  let bodyTail: PageLine[] = []
+  // The raw text of the body's last lines so far: most body lines are dropped from here again, so they
+  // are only tidied once the body ends. A buffer that is not blank always tidies to a non-empty line.
+  const bodyTail: string[] = []
   const flush = (): void => {
     if (blank) {
       buffer = ''
       return
     }
-    const text = buffer.replace(/[\s\u00a0\u3000]+/g, ' ').trim()
+    const raw = buffer
     buffer = ''
     blank = true
+    if (inBody && bodyLines >= EDGE_LINES) {
+      bodyTail.push(raw)
+      if (bodyTail.length > EDGE_LINES) bodyTail.shift()
+      return
+    }
+    const text = tidyLine(raw)
     if (!text) return
     if (!inBody) lines.push({ text, role: bufferRole })
-    else if (bodyLines++ < EDGE_LINES) lines.push({ text, role: 'body' })
-    else bodyTail = [...bodyTail.slice(1 - EDGE_LINES), { text, role: 'body' }]
+    else {
+      bodyLines++
+      lines.push({ text, role: 'body' })
+    }
   }
   // Lines far below the body are never looked at: stop there, which bounds the cost on huge pages.
   const done = (): boolean => bodyEndsAt >= 0 && lines.length - bodyEndsAt > after
@@ -128,12 +138,9 @@ export function collectLines(
   const nodes: AnyNode[] = []
   const roles: PageLine['role'][] = []
   const steps: number[] = []
-  const root = $.root()[0]
-  if (root) {
-    nodes.push(root)
-    roles.push('other')
-    steps.push(ENTER)
-  }
+  nodes.push(root)
+  roles.push('other')
+  steps.push(ENTER)
   while (nodes.length > 0) {
     const node = nodes.pop() as AnyNode
     const role = roles.pop() as PageLine['role']
@@ -142,7 +149,7 @@ export function collectLines(
       if (step === EXIT_SKIPPED_BODY) {
         flush()
         inBody = false
-        lines.push(...bodyTail)
+        for (const raw of bodyTail) lines.push({ text: tidyLine(raw), role: 'body' })
         bodyEndsAt = lines.length
         continue
       }
@@ -163,7 +170,7 @@ export function collectLines(
     }
     if (node.type !== 'tag' && node.type !== 'root' && node.type !== 'script' && node.type !== 'style') continue
     const el = node as unknown as { name?: string; children?: AnyNode[] }
-    const name = el.name?.toLowerCase() ?? ''
+    const name = el.name ?? ''
     if (HIDDEN_TAGS.has(name)) continue
     let own: PageLine['role']
     if (node === bodyRoot && skipBody) {
@@ -192,6 +199,10 @@ export function collectLines(
   }
   flush()
   return lines
+}
+
+function tidyLine(raw: string): string {
+  return raw.replace(/[\s\u00a0\u3000]+/g, ' ').trim()
 }
 
 /** Steps of `collectLines`' walk. */
@@ -231,8 +242,19 @@ const TITLE_MARKER = /title|headline/i
 /** How many title-like elements are kept; portals repeat "title" classes in every list item. */
 const MAX_TITLE_LIKE = 300
 
-/** Walk the tree below `root` once, without recursion (deep pages must not overflow the stack). */
-export function scanPage(root: AnyNode): PageScan {
+/** Collects a `PageScan` from elements fed to `visit` in document order: while parsing, or by `scanPage`. */
+export interface PageScanner {
+  visit: (el: Element) => void
+  /** The scan of every element visited so far. */
+  finish: () => PageScan
+}
+
+/**
+ * A scanner to hand to `parseHtml`, which visits each element as it opens: the scan then costs no walk
+ * of its own. An element's children are not parsed yet when it opens, so the title-like candidates are
+ * only sized up in `finish`.
+ */
+export function createPageScanner(): PageScanner {
   const scan: PageScan = {
     html: null,
     titles: [],
@@ -245,6 +267,26 @@ export function scanPage(root: AnyNode): PageScan {
     itemDates: [],
     titleLike: [],
   }
+  const candidates: Element[] = []
+  return {
+    visit: (el) => visitForScan(el, scan, candidates),
+    finish: () => {
+      const titleLike: Element[] = []
+      for (const el of candidates) {
+        // A title is a small element; a `div.title-wrapper` around the whole page is not one (and reading
+        // its text would cost a page-sized string).
+        if (el.children.length > 8) continue
+        titleLike.push(el)
+        if (titleLike.length >= MAX_TITLE_LIKE) break
+      }
+      return { ...scan, titleLike }
+    },
+  }
+}
+
+/** Walk the tree below `root` once, without recursion (deep pages must not overflow the stack). */
+export function scanPage(root: AnyNode): PageScan {
+  const scanner = createPageScanner()
   const stack: AnyNode[] = [root]
   while (stack.length > 0) {
     const node = stack.pop() as AnyNode
@@ -257,13 +299,15 @@ export function scanPage(root: AnyNode): PageScan {
       }
     }
     if (node.type !== 'tag' && node.type !== 'script' && node.type !== 'style') continue
-    visitForScan(node as Element, scan)
+    scanner.visit(node as Element)
   }
-  return scan
+  return scanner.finish()
 }
 
-function visitForScan(el: Element, scan: PageScan): void {
-  const name = el.name.toLowerCase()
+function visitForScan(el: Element, scan: PageScan, titleLike: Element[]): void {
+  // Both parsers the extractor meets (htmlparser2 with `lowerCaseTags`, parse5) lower-case HTML tag
+  // names already; lower-casing again cost a string scan per element.
+  const name = el.name
   const a = el.attribs
   if (name === 'html') scan.html ??= el
   else if (name === 'title') scan.titles.push(el)
@@ -274,21 +318,18 @@ function visitForScan(el: Element, scan: PageScan): void {
   else if (name === 'time' && a.datetime) scan.times.push(el)
   if (a.itemprop === 'author') scan.itemAuthors.push(el)
   else if (a.itemprop === 'datePublished') scan.itemDates.push(el)
-  // A title is a small element; a `div.title-wrapper` around the whole page is not one (and reading
-  // its text would cost a page-sized string).
-  if (scan.titleLike.length < MAX_TITLE_LIKE && name !== 'title' && name !== 'meta' && el.children.length <= 8) {
-    // The pattern has no space in it, so testing class and id apart equals testing them joined.
-    const cls = a.class
-    const id = a.id
-    if (
-      name === 'h2' ||
-      name === 'h3' ||
-      name === 'h4' ||
-      (cls !== undefined && TITLE_MARKER.test(cls)) ||
-      (id !== undefined && TITLE_MARKER.test(id))
-    ) {
-      scan.titleLike.push(el)
-    }
+  if (name === 'title' || name === 'meta') return
+  // The pattern has no space in it, so testing class and id apart equals testing them joined.
+  const cls = a.class
+  const id = a.id
+  if (
+    name === 'h2' ||
+    name === 'h3' ||
+    name === 'h4' ||
+    (cls !== undefined && TITLE_MARKER.test(cls)) ||
+    (id !== undefined && TITLE_MARKER.test(id))
+  ) {
+    titleLike.push(el)
   }
 }
 

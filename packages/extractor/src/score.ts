@@ -131,8 +131,11 @@ export function findContent(idx: TreeIndex): ContentPick | null {
     const f = (scores[i] as number) * (1 - linkDensity(idx, i))
     scores[i] = f
     if (best.length < 5 || f > (best[best.length - 1] as [number, number])[1]) {
-      best.push([i, f])
-      best.sort((a, b) => b[1] - a[1])
+      // Inserted after every entry scoring at least as much: what a stable sort of the appended list
+      // gives, without sorting it again for each candidate.
+      let at = best.length
+      while (at > 0 && (best[at - 1] as [number, number])[1] < f) at--
+      best.splice(at, 0, [i, f])
       if (best.length > 5) best.pop()
     }
   }
@@ -263,9 +266,9 @@ function recoverFromCrumb(idx: TreeIndex, prose: Float64Array, top: number): num
   while (next >= 0) {
     at = next
     next = -1
-    for (const kid of (idx.nodes[at] as Element).children) {
-      const k = idx.pos.get(kid as Element)
-      if (k !== undefined && (prose[k] as number) >= total * 0.5) next = k
+    // The indexed children, in document order.
+    for (let k = at + 1; k < (idx.end[at] as number); k = idx.end[k] as number) {
+      if ((prose[k] as number) >= total * 0.5) next = k
     }
   }
   return at >= 0 && linkDensity(idx, at) <= 0.3 ? at : top
@@ -309,14 +312,13 @@ function withSiblings(idx: TreeIndex, scores: Float64Array, top: number): Elemen
   const threshold = Math.max(10, topScore * 0.2)
   const topClass = topEl.attribs.class ?? ''
   const out: Element[] = []
-  for (const kid of (idx.nodes[parent] as Element).children) {
-    const i = idx.pos.get(kid as Element)
-    if (i === undefined) continue
+  // The parent's indexed children, in document order.
+  for (let i = parent + 1; i < (idx.end[parent] as number); i = idx.end[i] as number) {
     if (i === top) {
       out.push(topEl)
       continue
     }
-    const el = kid as Element
+    const el = idx.nodes[i] as Element
     const bonus = topClass !== '' && el.attribs.class === topClass ? topScore * 0.2 : 0
     if ((scores[i] as number) + bonus >= threshold) {
       out.push(el)

@@ -1,11 +1,12 @@
 import { load } from 'cheerio'
+import type { AnyNode } from 'domhandler'
 import { describe, expect, it } from 'vitest'
 import { extractMetadata } from '../src/metadata.js'
 import { chooseTitle } from '../src/title.js'
 
 const meta = (html: string, url: string | null = null, body = '#body') => {
   const $ = load(html)
-  return extractMetadata($, { url, bodyRoot: $(body)[0] ?? null })
+  return extractMetadata($.root()[0] as AnyNode, { url, bodyRoot: $(body)[0] ?? null })
 }
 
 // A NetEase-style page (seed 000): title with a channel suffix, ptime meta, an h1 that is the title.

@@ -7,6 +7,7 @@
  */
 import { extract } from '@parkwatch/extractor'
 import { load } from 'cheerio/slim'
+import type { AnyNode } from 'domhandler'
 import { describe, expect, it } from 'vitest'
 import { textContent } from '../src/dom.js'
 import { collectLines } from '../src/page-lines.js'
@@ -26,7 +27,7 @@ describe('pathological pages complete', () => {
 
   it('one inline run of 300,000 text nodes is one page line', () => {
     const $ = load(`<body><p>${'<span>园区</span> '.repeat(300_000)}</p><p>完</p></body>`)
-    const lines = collectLines($, null, null)
+    const lines = collectLines($.root()[0] as AnyNode, null, null)
     expect(lines.map((l) => l.text.length)).toEqual([300_000 * 3 - 1, 1])
   })
 
@@ -50,7 +51,11 @@ describe('pathological pages complete', () => {
     const $ = load(
       `<body><p>标题</p>${'<div>'.repeat(DEPTH)}<p>正文</p>${'</div>'.repeat(DEPTH)}<p>责任编辑:张三</p></body>`,
     )
-    expect(collectLines($, null, null).map((l) => l.text)).toEqual(['标题', '正文', '责任编辑:张三'])
+    expect(collectLines($.root()[0] as AnyNode, null, null).map((l) => l.text)).toEqual([
+      '标题',
+      '正文',
+      '责任编辑:张三',
+    ])
   })
 
   it('meta values with long runs that regexes used to rescan from every position', () => {

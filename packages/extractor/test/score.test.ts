@@ -1,6 +1,6 @@
 import type { Element } from 'domhandler'
 import { describe, expect, it } from 'vitest'
-import { buildIndex, parseHtml } from '../src/dom.js'
+import { buildIndex, childPositions, parseHtml } from '../src/dom.js'
 import { classWeight, findContent, isUnlikely } from '../src/score.js'
 
 const el = (html: string): Element => parseHtml(html).children[0] as Element
@@ -81,11 +81,25 @@ describe('buildIndex', () => {
         '<div id="a">Hello, world <a href="/">link</a><script>var x = 1, y = 2</script><span hidden>secret</span></div>',
       ),
     )
-    const i = idx.pos.get(idx.nodes[0] as Element) as number
+    const i = 0
     expect(idx.text[i]).toBe('Hello,world'.length + 'link'.length)
     expect(idx.link[i]).toBe(4)
     expect(idx.punct[i]).toBe(1)
     const withHidden = buildIndex(parseHtml('<div><span hidden>secret</span></div>'), { keepHidden: true })
     expect(withHidden.text[0]).toBe(6)
+  })
+
+  it("knows where each element's subtree ends and where its children are", () => {
+    const idx = buildIndex(
+      parseHtml('<div><p>a</p>text<nav>menu</nav><p>b <b>c</b></p><script>x</script></div><p>d</p>'),
+      { drop: isUnlikely },
+    )
+    // div, p, p, b, p: the nav was dropped as furniture and the script is never indexed.
+    expect(idx.nodes.map((el) => el.name)).toEqual(['div', 'p', 'p', 'b', 'p'])
+    expect(Array.from(idx.end)).toEqual([4, 2, 4, 4, 5])
+    expect(childPositions(idx, 0)).toEqual([1, -1, -1, 2, -1])
+    expect(childPositions(idx, 2)).toEqual([-1, 3])
+    // A reused array is overwritten from the start; entries past the children stay as they were.
+    expect(childPositions(idx, 2, [9, 9, 9])).toEqual([-1, 3, 9])
   })
 })
