@@ -167,7 +167,9 @@ export function appendPackRecords(
         const code = (error as { code?: string }).code
         if (code === 'EEXIST') continue
         if (code !== 'ENOENT') throw error
+        // No pack folder yet: make it and try the same name again.
         m.fs.mkdirSync(w.dir, { recursive: true })
+        w.seq--
         continue
       }
       w.name = name

@@ -61,8 +61,9 @@ describe('sqlite pack store', () => {
         article: makeArticle({ title: `标题 ${i % 10}` }),
       }))
       await archive.ingestMany(items)
-      // One batch: one pack of the worker's, one record per distinct body.
+      // One batch: one pack of the worker's (its first), one record per distinct body.
       expect(packsIn(dir)).toHaveLength(1)
+      expect(packsIn(dir)[0]).toMatch(/^\d+-[0-9a-f]{8}-w-0\.pack$/)
       const file = join(dir, 'packs', packsIn(dir)[0] as string)
       const got = records(file)
       expect(got.map((r) => r.body).sort()).toEqual(
