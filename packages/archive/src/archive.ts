@@ -71,8 +71,8 @@ export interface Archive {
    * do): every item is validated before anything is written, and either all are stored or none. Same rules
    * as `ingest`; the fast way to load many captures (one commit, a few statements on Postgres).
    *
-   * The batch's new bodies are stored first, off the main thread where the store can (the SQLite folder and
-   * table stores use a worker thread). Calls may overlap: a call made before the previous one has settled
+   * The batch's new bodies are stored first, off the main thread where the store can (the SQLite pack,
+   * folder and table stores use a worker thread). Calls may overlap: a call made before the previous one has settled
    * stores its bodies meanwhile, and the calls reach the backend in call order (SQLite and memory commit
    * them in that order). A refused batch rejects alone; later ones still commit.
    */

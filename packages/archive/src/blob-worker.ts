@@ -85,15 +85,18 @@ export function writeBlobFile(
     m.fs.mkdirSync(folder, { recursive: true })
     m.fs.renameSync(job.tmp, target)
   }
-  if (job.fsync) {
-    const dirFd = m.fs.openSync(folder, 'r')
-    try {
-      m.fs.fsyncSync(dirFd)
-    } finally {
-      m.fs.closeSync(dirFd)
-    }
-  }
+  if (job.fsync) fsyncFolder(m, folder)
   return { created: true, storedSize: data.byteLength }
+}
+
+/** fsync a folder, so the names just made in it survive power loss. Uses nothing but its arguments. */
+export function fsyncFolder(m: BlobModules, dir: string): void {
+  const fd = m.fs.openSync(dir, 'r')
+  try {
+    m.fs.fsyncSync(fd)
+  } finally {
+    m.fs.closeSync(fd)
+  }
 }
 
 /**
@@ -132,7 +135,8 @@ export interface PackLocation {
  * Append bodies (compressed) to `w`'s pack, all of a batch in one write, starting a new pack first when the
  * batch would take the current one past `maxBytes`. A failed write closes the pack, so the next batch starts
  * a fresh one (the failed batch leaves at most bytes no index row points at). Synchronous, and uses nothing
- * but its arguments and `compressBody` (see the file comment).
+ * but its arguments, `compressBody` and `fsyncFolder` (see the file comment), which is also why the header
+ * size is spelled out as 52 rather than `PACK_HEADER_BYTES`.
  */
 export function appendPackRecords(
   m: BlobModules,
@@ -174,14 +178,7 @@ export function appendPackRecords(
       }
       w.name = name
       w.size = 0
-      if (fsync) {
-        const dirFd = m.fs.openSync(w.dir, 'r')
-        try {
-          m.fs.fsyncSync(dirFd)
-        } finally {
-          m.fs.closeSync(dirFd)
-        }
-      }
+      if (fsync) fsyncFolder(m, w.dir)
       break
     }
   }
@@ -202,6 +199,17 @@ export function appendPackRecords(
     w.size += 52 + storedSize
   }
   return out
+}
+
+/**
+ * The compressed body of a pack record read from its start (`PACK_HEADER_BYTES` plus `storedSize` bytes),
+ * or null when the header is not that of `hash` with that stored size: the record `appendPackRecords` wrote.
+ */
+export function packRecordBody(record: Buffer, hash: string, storedSize: number): Buffer | null {
+  if (record.byteLength !== PACK_HEADER_BYTES + storedSize) return null
+  if (record.toString('latin1', 0, 4) !== 'PWB1' || record.toString('hex', 4, 36) !== hash) return null
+  if (record.readBigUInt64LE(44) !== BigInt(storedSize)) return null
+  return record.subarray(PACK_HEADER_BYTES)
 }
 
 /** A worker thread that stores or compresses batches of bodies. */
@@ -332,6 +340,7 @@ function exact(raw: Uint8Array): Uint8Array {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const m = { fs: require('node:fs'), path: require('node:path'), zlib: require('node:zlib') }
+const fsyncFolder = ${fsyncFolder.toString()}
 const writeBlobFile = ${writeBlobFile.toString()}
 const compressBody = ${compressBody.toString()}
 const appendPackRecords = ${appendPackRecords.toString()}

@@ -38,8 +38,8 @@ export interface BlobItem {
 }
 
 /**
- * A blob store that can also store a batch of bodies off the main thread (the folder store, and the SQLite
- * backend's default store built on it). `archive.ingestMany` uses it when the backend's blobs have it.
+ * A blob store that can also store a batch of bodies off the main thread (the folder store, also as the
+ * SQLite backend's `blobs: 'folder'`). `archive.ingestMany` uses it when the backend's blobs have it.
  */
 export interface BatchBlobStore extends BlobStore {
   /**
@@ -247,14 +247,6 @@ export function memoryBlobStore(options: { quality?: number } = {}): BlobStore {
   }
 }
 
-// --- Internal helpers ---
-
-const EXT = '.br'
-/** Hashes a folder store remembers as stored (~100 bytes each). */
-const KNOWN_HASHES = 100_000
-const TMP_DIR = '.tmp'
-const FAN_RE = /^[0-9a-f]{2}$/
-
 /** Throws a `TypeError` unless `hash` is a lower-case SHA-256 hex digest. */
 export function checkHash(hash: string): void {
   if (!isSha256Hex(hash)) throw new TypeError(`Expected a lower-case SHA-256 hex digest, got \`${hash}\``)
@@ -271,3 +263,11 @@ export function readdirSafe(dir: string): string[] {
     throw error
   }
 }
+
+// --- Internal helpers ---
+
+const EXT = '.br'
+/** Hashes a folder store remembers as stored (~100 bytes each). */
+const KNOWN_HASHES = 100_000
+const TMP_DIR = '.tmp'
+const FAN_RE = /^[0-9a-f]{2}$/

@@ -22,6 +22,7 @@ import {
   PACK_HEADER_BYTES,
   type PackLocation,
   type PackWriter,
+  packRecordBody,
 } from '../blob-worker.js'
 import { checkHash, decompressBlob, readdirSafe } from '../blobs.js'
 import { ArchiveError, BlobCorruptError } from '../errors.js'
@@ -58,7 +59,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
       `INSERT INTO packed_blobs (hash, size, stored_size, pack, offset) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (hash) DO NOTHING`,
     ),
-    where: db.prepare('SELECT size, stored_size, pack, offset FROM packed_blobs WHERE hash = ?'),
+    where: db.prepare('SELECT stored_size, pack, offset FROM packed_blobs WHERE hash = ?'),
     size: db.prepare('SELECT stored_size FROM packed_blobs WHERE hash = ?').pluck(true),
     page: db.prepare('SELECT hash, stored_size FROM packed_blobs WHERE hash > ? ORDER BY hash LIMIT 1000').raw(true),
   }
@@ -201,7 +202,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
 
     async get(hash) {
       checkHash(hash)
-      const row = q.where.get(hash) as { size: number; stored_size: number; pack: string; offset: number } | undefined
+      const row = q.where.get(hash) as { stored_size: number; pack: string; offset: number } | undefined
       if (row === undefined) return fallback ? fallback.get(hash) : null
       const fd = reader(row.pack)
       if (fd === null) return null
@@ -218,14 +219,10 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
         throw new ArchiveError(`cannot read blob ${hash} from pack ${row.pack}`, { cause })
       }
       if (got < length) throw new BlobCorruptError(hash, `its record in pack ${row.pack} is truncated`)
-      if (
-        buf.toString('latin1', 0, 4) !== 'PWB1' ||
-        buf.toString('hex', 4, 36) !== hash ||
-        buf.readBigUInt64LE(44) !== BigInt(row.stored_size)
-      ) {
+      const body = packRecordBody(buf, hash, row.stored_size)
+      if (body === null)
         throw new BlobCorruptError(hash, `pack ${row.pack} holds another record at offset ${row.offset}`)
-      }
-      return decompressBlob(hash, buf.subarray(PACK_HEADER_BYTES))
+      return decompressBlob(hash, body)
     },
 
     async has(hash) {

@@ -1,8 +1,8 @@
 /**
  * @file The embedded default backend: one SQLite file (better-sqlite3, WAL) plus pack files of bodies (or,
- * with `blobs`, a table in the same file or a folder of one file per body). Writes are `BEGIN IMMEDIATE` transactions, so several
- * processes can write to one file: they queue on the write lock (up to `busyTimeoutMs`) and each sees the
- * newest version before deciding on its own.
+ * with `blobs`, a table in the same file or a folder of one file per body). Writes are `BEGIN IMMEDIATE`
+ * transactions, so several processes can write to one file: they queue on the write lock (up to
+ * `busyTimeoutMs`) and each sees the newest version before deciding on its own.
  *
  * Group commit: `ingest` calls made while the event loop is busy (a crawler with many fetches in flight)
  * are written together, in one transaction with a savepoint per capture, at the end of the current turn of
@@ -341,7 +341,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     for (const s of staged) learn(s)
     return out
   }
-  // With bodies in the table, a batch's bodies are compressed on a worker thread before its transaction,
+  // With bodies in packs or the table, a batch's bodies are staged on a worker thread before its transaction,
   // and the next batch's meanwhile: `ingestMany` calls may overlap, and they commit in call order, each in
   // one synchronous transaction (the write lock is never held across an await: another connection of this
   // process, waiting for the lock synchronously, would wait for ever). `manyTail` settles when the latest
@@ -394,7 +394,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async ingestMany(records) {
       open()
-      // Bodies in the folder were stored by the archive before this call: commit now, in this tick.
+      // Bodies in the folder (or a given store) were stored by the archive before this call: commit now.
       if (!table) return commitMany(records, [])
       const staging = table.stageMany(records.map((r) => r.body))
       // Handled below, once the earlier batches are done; until then a failure must not count as unhandled.
