@@ -68,12 +68,12 @@ export interface CollectContext {
 }
 
 /**
- * Walk the article containers and return their blocks and images in reading order. Never recursive:
- * 10,000-deep nesting is just a long stack array.
+ * Walk the article containers (their positions in `ctx.idx`) and return their blocks and images in reading
+ * order. Never recursive: 10,000-deep nesting is just a long stack array.
  */
-export function collectItems(roots: readonly Element[], ctx: CollectContext): Item[] {
+export function collectItems(roots: readonly number[], ctx: CollectContext): Item[] {
   const w = new Walker(ctx)
-  for (const root of roots) w.run(root)
+  for (const at of roots) w.run(at)
   w.flush()
   return assignCaptions(w.items)
 }
@@ -206,11 +206,10 @@ class Walker {
 
   #rootIndex = -1
 
-  run(root: Element): void {
+  /** Walk the container at index position `at`. */
+  run(at: number): void {
     const idx = this.#ctx.idx
-    // Roots come in document order: look for each from where the previous one was found.
-    let at = idx.nodes.indexOf(root, this.#rootIndex + 1)
-    if (at < 0) at = idx.nodes.indexOf(root)
+    const root = idx.nodes[at] as Element
     this.#rootIndex = at
     // Parallel stacks rather than a frame object per node: a node to enter (`null` step) or, below its
     // children, the element to leave and how; and the node's position in the index (-1 when left out).

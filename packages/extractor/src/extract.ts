@@ -200,7 +200,7 @@ function pick(doc: Document, base: URL | null, stripUnlikely: boolean): Pass {
   const idx = buildIndex(doc, { drop: stripUnlikely ? isUnlikely : null, keepHidden })
   const found = findContent(idx)
   if (found === null) return { idx, items: [], root: null }
-  const items = collectItems(found.roots, {
+  const items = collectItems(found.rootAt, {
     idx,
     scores: found.scores,
     prose: found.prose,

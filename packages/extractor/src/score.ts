@@ -34,6 +34,8 @@ const POSITIVE = /article|body|content|entry|hentry|h-entry|main|page|post|text|
 export interface ContentPick {
   /** Containers that together hold the article, in document order (the top candidate plus siblings). */
   roots: Element[]
+  /** Their positions in the index. */
+  rootAt: number[]
   /** Index of the top candidate. */
   top: number
   /** Its final score. */
@@ -148,8 +150,9 @@ export function findContent(idx: TreeIndex): ContentPick | null {
   top = expandToProse(idx, prose, top)
   top = recoverFromCrumb(idx, prose, top)
   for (let at = first[0]; at >= 0 && at !== top; at = idx.parent[at] as number) protect.add(at)
-  const roots = withSiblings(idx, scores, top)
-  return { roots, top, score: scores[top] as number, scores, prose, protect }
+  const rootAt = withSiblings(idx, scores, top)
+  const roots = rootAt.map((i) => idx.nodes[i] as Element)
+  return { roots, rootAt, top, score: scores[top] as number, scores, prose, protect }
 }
 
 // --- Internal helpers ---
@@ -304,31 +307,31 @@ function climbWhileBetter(idx: TreeIndex, scores: Float64Array, top: number): nu
  * The top candidate plus siblings that look like more article: scored siblings above a fifth of the top
  * score (more when they share its class), and link-free paragraphs of real sentences.
  */
-function withSiblings(idx: TreeIndex, scores: Float64Array, top: number): Element[] {
+function withSiblings(idx: TreeIndex, scores: Float64Array, top: number): number[] {
   const topEl = idx.nodes[top] as Element
   const parent = idx.parent[top] as number
-  if (parent < 0) return [topEl]
+  if (parent < 0) return [top]
   const topScore = scores[top] as number
   const threshold = Math.max(10, topScore * 0.2)
   const topClass = topEl.attribs.class ?? ''
-  const out: Element[] = []
+  const out: number[] = []
   // The parent's indexed children, in document order.
   for (let i = parent + 1; i < (idx.end[parent] as number); i = idx.end[i] as number) {
     if (i === top) {
-      out.push(topEl)
+      out.push(top)
       continue
     }
     const el = idx.nodes[i] as Element
     const bonus = topClass !== '' && el.attribs.class === topClass ? topScore * 0.2 : 0
     if ((scores[i] as number) + bonus >= threshold) {
-      out.push(el)
+      out.push(i)
       continue
     }
     if (el.name !== 'p' && !((idx.blockKids[i] as number) === 0 && el.name === 'div')) continue
     const len = weightedLength(idx.text[i] as number, idx.cjk[i] as number)
     const ld = linkDensity(idx, i)
-    if (len > 80 && ld < 0.25) out.push(el)
-    else if (len > 0 && ld === 0 && (idx.punct[i] as number) > 0) out.push(el)
+    if (len > 80 && ld < 0.25) out.push(i)
+    else if (len > 0 && ld === 0 && (idx.punct[i] as number) > 0) out.push(i)
   }
   return out
 }
