@@ -1,20 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { compressBlob, decompressBlob, folderBlobStore } from '../src/blobs.js'
 import { BlobCorruptError } from '../src/errors.js'
 import { sha256Hex } from '../src/hash.js'
+import { scratchDirs } from './helpers/scratch.js'
 
-const dirs: string[] = []
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'parkwatch-blobs-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+const tmp = scratchDirs('parkwatch-blobs-')
 
 const html = new TextEncoder().encode(`<html>${'<p>苏州工业园区生物医药产业</p>'.repeat(200)}</html>`)
 const hash = sha256Hex(html)

@@ -1,24 +1,12 @@
-/**
- * @file Real processes against one SQLite archive: several writers at once (nothing lost, no duplicate
- * versions), and writers killed with SIGKILL at random moments (verify passes, new writes work). With bodies
- * in pack files (the default), in the blob folder and in the database.
- */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createArchive, verifyArchive } from '../src/archive.js'
 import { sqliteBackend } from '../src/backends/sqlite.js'
 import { makeArticle, makeCapture } from './fixtures.js'
 import { exited, killAllWriters, startWriter, transpileSources } from './helpers/child.js'
+import { scratchDirs } from './helpers/scratch.js'
 
 let dist: { dir: string; remove: () => void }
-const dirs: string[] = []
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'parkwatch-archive-proc-'))
-  dirs.push(dir)
-  return dir
-}
+const tmp = scratchDirs('parkwatch-archive-proc-')
 
 beforeAll(() => {
   dist = transpileSources()
@@ -26,7 +14,6 @@ beforeAll(() => {
 afterAll(() => {
   killAllWriters()
   dist?.remove()
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
 const MODES = [

@@ -2,12 +2,11 @@
  * The SQLite backend's default body store: compressed bodies appended to pack files, located by
  * `packed_blobs` rows written in the captures' own transactions.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { brotliDecompressSync } from 'node:zlib'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createArchive } from '../../src/archive.js'
 import { sqliteBackend } from '../../src/backends/sqlite.js'
 import { sqlitePackBlobs } from '../../src/backends/sqlite-packs.js'
@@ -17,16 +16,9 @@ import { sha256Hex } from '../../src/hash.js'
 import { migrateSqlite } from '../../src/migrations/sqlite.js'
 import type { CaptureInput } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
+import { scratchDirs } from '../helpers/scratch.js'
 
-const dirs: string[] = []
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'parkwatch-packs-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+const tmp = scratchDirs('parkwatch-packs-')
 
 const packsIn = (dir: string): string[] => readdirSync(join(dir, 'packs')).filter((n) => n.endsWith('.pack'))
 const packBytes = (dir: string): number => packsIn(dir).reduce((n, p) => n + statSync(join(dir, 'packs', p)).size, 0)

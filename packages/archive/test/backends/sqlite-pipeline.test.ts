@@ -2,11 +2,10 @@
  * `ingestMany` calls in flight together on SQLite: a batch's bodies are stored (on a worker thread) while
  * earlier batches commit, and batches commit in call order, each in one synchronous transaction.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Archive, createArchive } from '../../src/archive.js'
 import { sqliteBackend } from '../../src/backends/sqlite.js'
 import { canPutMany, folderBlobStore } from '../../src/blobs.js'
@@ -14,16 +13,9 @@ import { StorageError } from '../../src/errors.js'
 import { sha256Hex } from '../../src/hash.js'
 import type { CaptureInput } from '../../src/types.js'
 import { makeArticle } from '../fixtures.js'
+import { scratchDirs } from '../helpers/scratch.js'
 
-const dirs: string[] = []
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'parkwatch-pipeline-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+const tmp = scratchDirs('parkwatch-pipeline-')
 
 type Item = { capture: CaptureInput; article: ReturnType<typeof makeArticle> | null }
 

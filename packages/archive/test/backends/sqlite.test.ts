@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type Archive, createArchive } from '../../src/archive.js'
 import { SCHEMA_VERSION, sqliteBackend } from '../../src/backends/sqlite.js'
 import { MAX_CONTINUATIONS, SHORT_TERM_WINDOW } from '../../src/backends/sqlite-search.js'
@@ -14,17 +13,10 @@ import { sha256Hex } from '../../src/hash.js'
 import { migrateSqlite } from '../../src/migrations/sqlite.js'
 import type { IngestRecord } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
+import { scratchDirs } from '../helpers/scratch.js'
 import { describeBackend } from './contract.js'
 
-const dirs: string[] = []
-const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'parkwatch-archive-'))
-  dirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+const tmp = scratchDirs('parkwatch-archive-')
 
 /** `verify` reports every issue in `expected` (kind, ref), and the same again: it never repairs. */
 async function expectReportedTwice(archive: Archive, expected: Array<[string, string | undefined]>): Promise<void> {
