@@ -22,25 +22,25 @@ export const SHORT_TERM_WINDOW = 1000
 /** Most trigrams a short term is expanded to before search falls back to scanning for it. */
 export const MAX_CONTINUATIONS = 128
 
-/** The search function of one SQLite connection. */
+/** The search function over a connection to the archive with its index attached as `fts` (`sqlite-fts.ts`). */
 export function sqliteSearch(db: Database.Database): (query: SearchQuery) => SearchHit[] {
   // Vocabulary views of the index, per connection (temp): `instance` stops at the first hit, `row` lists
   // each distinct trigram once.
   db.exec(`
-    CREATE VIRTUAL TABLE IF NOT EXISTS temp.versions_fts_instances USING fts5vocab(main, versions_fts, 'instance');
-    CREATE VIRTUAL TABLE IF NOT EXISTS temp.versions_fts_terms USING fts5vocab(main, versions_fts, 'row');
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.versions_fts_instances USING fts5vocab(fts, versions_fts, 'instance');
+    CREATE VIRTUAL TABLE IF NOT EXISTS temp.versions_fts_terms USING fts5vocab(fts, versions_fts, 'row');
   `)
   const q = {
     anyTrigram: db
       .prepare('SELECT term FROM temp.versions_fts_instances WHERE term >= ? AND term < ? LIMIT 1')
       .pluck(true),
     trigrams: db.prepare('SELECT term FROM temp.versions_fts_terms WHERE term >= ? AND term < ? LIMIT ?').pluck(true),
-    newest: db.prepare('SELECT max(rowid) FROM versions_fts').pluck(true),
+    newest: db.prepare('SELECT max(rowid) FROM fts.versions_fts').pluck(true),
   }
   const statements = new Map<string, Database.Statement>()
   const run = (where: string[], args: unknown[], limit: number): SearchRow[] => {
     const sql = `SELECT f.rowid AS id, f.body, v.page_id, p.url, v.number, v.title, v.created_at
-      FROM versions_fts f JOIN versions v ON v.id = f.rowid JOIN pages p ON p.id = v.page_id
+      FROM fts.versions_fts f JOIN versions v ON v.id = f.rowid JOIN pages p ON p.id = v.page_id
       WHERE ${where.join(' AND ')} ORDER BY f.rowid DESC LIMIT ?`
     let stmt = statements.get(sql)
     if (stmt === undefined) {

@@ -20,7 +20,6 @@ export type StatementName =
   | 'nextCaptureId'
   | 'insertCapture'
   | 'insertVersion'
-  | 'insertFts'
   | 'deleteIndustry'
   | 'insertIndustry'
   | 'versionById'
@@ -67,7 +66,6 @@ export function prepare(db: Database.Database): Record<StatementName, Database.S
       `INSERT INTO versions (page_id, number, content_hash, capture_id, created_at, title, industries, article, change)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertFts: db.prepare('INSERT INTO versions_fts (rowid, body) VALUES (?, ?)'),
     // By the whole key (industry, page_id): the table has no index on page_id alone, and a delete by page_id
     // scanned all of it (~0.2 ms per new version at 20,000 pages).
     deleteIndustry: db.prepare('DELETE FROM page_industries WHERE industry = ? AND page_id = ?'),

@@ -1,6 +1,7 @@
 /**
  * @file The embedded default backend: one SQLite file (better-sqlite3, WAL) plus pack files of bodies (or,
- * with `blobs`, a table in the same file or a folder of one file per body). Writes are `BEGIN IMMEDIATE`
+ * with `blobs`, a table in the same file or a folder of one file per body), and the full-text index in a
+ * file of its own written by a worker thread (`sqlite-fts.ts`). Writes are `BEGIN IMMEDIATE`
  * transactions, so several processes can write to one file: they queue on the write lock (up to
  * `busyTimeoutMs`) and each sees the newest version before deciding on its own.
  *
@@ -19,6 +20,7 @@ import { checkSqliteReferences, FTS_SENTINEL, migrateSqlite, SQLITE_SCHEMA_VERSI
 import type { ArchiveBackend, BlobStore, Capture, IngestRecord, IngestResult, Page, Version } from '../types.js'
 import { cacheFrozen } from './record-cache.js'
 import { type StagedBlob, sqliteBlobs } from './sqlite-blobs.js'
+import { openSearchIndex } from './sqlite-fts.js'
 import { lazyLatest, pageQueries, timelineCaptures } from './sqlite-reads.js'
 import { sqliteSearch } from './sqlite-search.js'
 import {
@@ -107,7 +109,14 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const { blobs, table } = sqliteBlobs(db, { dir, mode: blobMode, quality, fsync: synchronous === 'full' })
   const q = prepare(db)
   const pages = pageQueries(db)
-  const search = sqliteSearch(db)
+  let index: ReturnType<typeof openSearchIndex>
+  try {
+    index = openSearchIndex(file, busyTimeoutMs)
+  } catch (error) {
+    db.close()
+    throw error
+  }
+  let search: ReturnType<typeof sqliteSearch> | null = null
   // Versions never change once written, so a cache is always right; it saves parsing the article JSON of
   // the newest version on every unchanged re-capture, which is most of them.
   const versionCache = new Map<number, Version>()
@@ -116,6 +125,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const captureCache = new Map<number, Capture>()
   // Versions cached by the transaction running now: forgotten again if it rolls back (ids can be reused).
   let cachedInTx: number[] = []
+  // Versions written by the transaction running now, with their index text: indexed once it commits.
+  let indexInTx: Array<[number, string]> = []
   let closed = false
   // Temporary tables made by `blobRefs`, numbered so that two at once do not meet.
   let refLists = 0
@@ -190,7 +201,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
           changeJson,
         ).lastInsertRowid,
       )
-      q.insertFts.run(id, v.searchText() + FTS_SENTINEL)
+      indexInTx.push([id, v.searchText() + FTS_SENTINEL])
       if (industries !== page.industries) {
         for (const industry of page.industries ? page.industries.split(',') : [])
           q.deleteIndustry.run(industry, page.id)
@@ -297,10 +308,12 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     checkPageRows()
     return batch.map((item) => {
       const mark = cachedInTx.length
+      const indexMark = indexInTx.length
       try {
         return { ok: true, value: savepoint(item.record, item.staged) }
       } catch (error) {
         for (const id of cachedInTx.splice(mark)) forget(id)
+        indexInTx.length = indexMark
         pageRows.clear()
         return { ok: false, error }
       }
@@ -318,14 +331,18 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   /** Run a write transaction; if it rolls back, forget the versions it cached. */
   const write = <T>(fn: () => T): T => {
     cachedInTx = []
+    indexInTx = []
     try {
-      return fn()
+      const out = fn()
+      index.add(indexInTx)
+      return out
     } catch (error) {
       for (const id of cachedInTx) forget(id)
       pageRows.clear()
       throw error
     } finally {
       cachedInTx = []
+      indexInTx = []
     }
   }
   /** Compress a new body before the transaction, so the write lock is not held for it. */
@@ -479,6 +496,9 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async search(query) {
       open()
+      // Every committed version is in the index before the query runs (see `sqlite-fts.ts`).
+      await index.catchUp()
+      search ??= sqliteSearch(index.reader())
       return search(query)
     },
 
@@ -529,7 +549,8 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
 
     async checkReferences() {
       open()
-      return checkSqliteReferences(db)
+      await index.catchUp()
+      return [...checkSqliteReferences(db), ...index.check()]
     },
 
     async clear() {
@@ -538,7 +559,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       if (flushing) clearImmediate(flushing)
       flush()
       db.transaction(() => {
-        db.exec(`DELETE FROM page_industries; DELETE FROM versions_fts; UPDATE pages SET latest_version_id = NULL;
+        db.exec(`DELETE FROM page_industries; UPDATE pages SET latest_version_id = NULL;
           DELETE FROM captures; DELETE FROM versions; DELETE FROM pages;`)
       }).immediate()
       versionCache.clear()
@@ -546,6 +567,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       pageRows.clear()
       rawKeys.clear()
       captureCache.clear()
+      await index.clear()
       await blobs.clear()
     },
 
@@ -558,6 +580,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
       flush()
       closed = true
       db.close()
+      await index.close()
       await blobs.close()
     },
   }
