@@ -174,10 +174,17 @@ describe.skipIf(!url)('postgres search: short terms by the vocabulary', () => {
     try {
       expect(removed.length).toBeGreaterThan(0)
       expect(await found('钙钛')).toEqual([])
+      // verify finds the hole: the versions holding those grams are reported.
+      const report = await archive.verify()
+      expect(report.ok).toBe(false)
+      const holes = report.issues.filter((i) => i.kind === 'search-index')
+      expect(holes.length).toBeGreaterThan(0)
+      expect(holes.every((i) => removed.some((r) => i.message.includes(JSON.stringify(r.gram))))).toBe(true)
     } finally {
       await sql(`INSERT INTO ${S}.search_grams SELECT unnest($1::text[])`, [removed.map((r) => r.gram)])
     }
     expect(await found('钙钛')).toEqual([`${RARE}#2`, `${RARE}#1`])
+    expect((await archive.verify()).issues).toEqual([])
   })
 })
 
