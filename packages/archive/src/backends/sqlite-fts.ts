@@ -217,6 +217,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require('node:module').createRequire(workerData.base)('better-sqlite3')
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs })
 db.pragma('synchronous = normal')
+db.pragma('cache_size = -32000')
 const has = db.prepare('SELECT 1 FROM versions_fts WHERE rowid = ?').pluck(true)
 const insert = db.prepare('INSERT INTO versions_fts (rowid, body) VALUES (?, ?)')
 const write = db.transaction((messages) => {
