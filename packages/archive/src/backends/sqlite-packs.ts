@@ -25,7 +25,7 @@ import {
   packRecordBody,
 } from '../blob-worker.js'
 import { checkHash, decompressBlob, readdirSafe } from '../blobs.js'
-import { ArchiveError, BlobCorruptError } from '../errors.js'
+import { BlobCorruptError, StorageError } from '../errors.js'
 import type { BlobStore } from '../types.js'
 import { listIndexed, type SqliteTableBlobs, type StagedBlob, storedSizes } from './sqlite-blobs.js'
 
@@ -102,7 +102,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
       fd = openSync(join(dir, pack), 'r')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw new ArchiveError(`cannot open pack ${pack}`, { cause: error })
+      throw new StorageError(`cannot open pack ${pack}`, { cause: error })
     }
     if (readers.size >= OPEN_READERS) {
       const [oldest, oldFd] = readers.entries().next().value as [string, number]
@@ -216,7 +216,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
           got += n
         }
       } catch (cause) {
-        throw new ArchiveError(`cannot read blob ${hash} from pack ${row.pack}`, { cause })
+        throw new StorageError(`cannot read blob ${hash} from pack ${row.pack}`, { cause })
       }
       if (got < length) throw new BlobCorruptError(hash, `its record in pack ${row.pack} is truncated`)
       const body = packRecordBody(buf, hash, row.stored_size)

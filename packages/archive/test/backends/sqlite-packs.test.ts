@@ -2,7 +2,7 @@
  * The SQLite backend's default body store: compressed bodies appended to pack files, located by
  * `packed_blobs` rows written in the captures' own transactions.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { brotliDecompressSync } from 'node:zlib'
 import Database from 'better-sqlite3'
@@ -11,7 +11,7 @@ import { createArchive } from '../../src/archive.js'
 import { sqliteBackend } from '../../src/backends/sqlite.js'
 import { sqlitePackBlobs } from '../../src/backends/sqlite-packs.js'
 import { PACK_HEADER_BYTES } from '../../src/blob-worker.js'
-import { BlobCorruptError } from '../../src/errors.js'
+import { BlobCorruptError, StorageError } from '../../src/errors.js'
 import { sha256Hex } from '../../src/hash.js'
 import { migrateSqlite } from '../../src/migrations/sqlite.js'
 import type { CaptureInput } from '../../src/types.js'
@@ -176,6 +176,30 @@ describe('sqlite pack store', () => {
     } finally {
       await store.close()
       db.close()
+    }
+  })
+
+  it('fails a read with StorageError when a pack cannot be opened or read, and verify reports it', async () => {
+    for (const damage of ['symlink loop', 'folder'] as const) {
+      const dir = tmp()
+      const archive = createArchive({ backend: sqliteBackend({ dir }) })
+      try {
+        const r = await archive.ingest(capture('https://broken.example/a', 'a body'), makeArticle())
+        const [pack] = packsIn(dir)
+        const path = join(dir, 'packs', pack as string)
+        rmSync(path)
+        // Open fails with ELOOP; a folder opens and fails to read (EISDIR). Neither is "missing".
+        if (damage === 'symlink loop') symlinkSync(path, path)
+        else mkdirSync(path)
+        const read = archive.getBody(r.capture.id)
+        await expect(read).rejects.toBeInstanceOf(StorageError)
+        await expect(read).rejects.toMatchObject({ code: 'ARCHIVE_STORAGE' })
+        const report = await archive.verify()
+        expect(report.ok).toBe(false)
+        expect(report.issues).toMatchObject([{ kind: 'blob-corrupt', message: expect.stringMatching(/pack/) }])
+      } finally {
+        await archive.close()
+      }
     }
   })
 
