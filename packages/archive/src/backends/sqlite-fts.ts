@@ -143,9 +143,13 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
     const q = statements as NonNullable<typeof statements>
     const top = (q.top.get() as number | null) ?? 0
     if (top <= checked) return
-    for (;;) {
+    for (let before = -1; ; ) {
       const rows = q.missing.all(checked, top) as Array<{ id: number; title: string; article: string }>
-      if (rows.length === 0) break
+      const first = rows[0]?.id
+      if (first === undefined) break
+      // The worker said it wrote them: still missing means the index is not the file it writes.
+      if (first === before) throw new StorageError(`the search index did not take version ${first}`)
+      before = first
       const items: Array<[number, string]> = []
       for (const row of rows) {
         const article = JSON.parse(row.article) as { title?: string; text?: string }

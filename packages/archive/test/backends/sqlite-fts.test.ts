@@ -2,13 +2,14 @@
  * The SQLite backend's full-text index: a file of its own (`<file>-search`) written by a worker thread once
  * a version has committed, brought up to date before every search and verify.
  */
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createArchive } from '../../src/archive.js'
 import { sqliteBackend } from '../../src/backends/sqlite.js'
 import { searchIndexFile } from '../../src/backends/sqlite-fts.js'
+import { StorageError } from '../../src/errors.js'
 import type { IngestRecord, IngestResult } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
 import { scratchDirs } from '../helpers/scratch.js'
@@ -154,6 +155,25 @@ describe('sqlite backend: full-text index file', () => {
       expect(second.value.version?.id).toBe(2)
       expect(await archive.search({ text: '幽灵版本' })).toEqual([])
       expect((await archive.search({ text: '第二篇' })).map((h) => h.versionId)).toEqual([2])
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('fails search with StorageError, not a loop, when its index file was replaced under it', async () => {
+    const dir = tmp()
+    const file = join(dir, 'archive.sqlite')
+    const archive = createArchive({ backend: sqliteBackend({ dir }) })
+    try {
+      expect(await archive.search({ text: '园区' })).toEqual([])
+      // Moved away while this connection reads it; a new file takes its name (made by another connection).
+      renameSync(searchIndexFile(file), `${searchIndexFile(file)}.old`)
+      const other = createArchive({ backend: sqliteBackend({ dir }) })
+      await other.ingestMany(items(2, '园区'))
+      expect(await other.search({ text: '园区企业' })).toHaveLength(2)
+      await other.close()
+      // This connection's worker writes the new file, which has them; the file it reads lacks them.
+      await expect(archive.search({ text: '园区' })).rejects.toBeInstanceOf(StorageError)
     } finally {
       await archive.close()
     }
