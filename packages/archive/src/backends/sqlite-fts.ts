@@ -33,7 +33,10 @@ export interface SearchIndex {
    * queries that join index and archive. Opened on first use.
    */
   reader(): Database.Database
-  /** Index these committed versions (id, text from `indexText`) on the worker thread. */
+  /**
+   * Index these committed versions (id, `searchTextOf` its article) on the worker thread. Never throws: a
+   * version it could not hand over is indexed by the next `catchUp`.
+   */
   add(items: ReadonlyArray<readonly [number, string]>): void
   /** Resolves once everything added before is in the index; rejects with `StorageError` if it failed. */
   flush(): Promise<void>
@@ -45,11 +48,6 @@ export interface SearchIndex {
   clear(): Promise<void>
   /** Finish what was added, stop the worker, close the connections. */
   close(): Promise<void>
-}
-
-/** The text a version is indexed under: title and text folded to simplified script, then `FTS_SENTINEL`. */
-export function indexText(article: { title: string; text: string }): string {
-  return searchTextOf(article) + FTS_SENTINEL
 }
 
 /**
@@ -70,21 +68,21 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
     throw new StorageError(`cannot open the search index ${indexFile}`, { cause })
   }
 
-  let readerDb: Database.Database | null = null
-  let statements: { top: Database.Statement; missing: Database.Statement } | null = null
-  const reader = (): Database.Database => {
-    if (readerDb) return readerDb
+  let opened: { db: Database.Database; top: Database.Statement; missing: Database.Statement } | null = null
+  const open = (): NonNullable<typeof opened> => {
+    if (opened) return opened
     const db = new Database(file, { readonly: true, timeout: busyTimeoutMs })
     db.prepare('ATTACH DATABASE ? AS fts').run(indexFile)
-    statements = {
+    opened = {
+      db,
       top: db.prepare('SELECT max(id) FROM versions').pluck(true),
       missing: db.prepare(`SELECT v.id, v.title, v.article FROM versions v
         WHERE v.id > ? AND v.id <= ? AND NOT EXISTS (SELECT 1 FROM fts.versions_fts f WHERE f.rowid = v.id)
         ORDER BY v.id LIMIT ${CATCH_UP_BATCH}`),
     }
-    readerDb = db
-    return db
+    return opened
   }
+  const reader = (): Database.Database => open().db
 
   // The worker, started on first use; it keeps the process alive only while someone waits for it.
   let worker: Worker | null = null
@@ -124,7 +122,11 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
     return w
   }
   const post = (message: { op: 'add' | 'clear' | 'close'; items?: unknown }): void => {
-    worker ??= start()
+    try {
+      worker ??= start()
+    } catch (cause) {
+      throw new StorageError('cannot start the search index worker', { cause })
+    }
     worker.postMessage({ ...message, seq: ++sent })
   }
   const flush = (): Promise<void> => {
@@ -139,8 +141,7 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
   let checked = 0
   const catchUp = async (): Promise<void> => {
     await flush()
-    reader()
-    const q = statements as NonNullable<typeof statements>
+    const q = open()
     const top = (q.top.get() as number | null) ?? 0
     if (top <= checked) return
     for (let before = -1; ; ) {
@@ -150,18 +151,22 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
       // The worker said it wrote them: still missing means the index is not the file it writes.
       if (first === before) throw new StorageError(`the search index did not take version ${first}`)
       before = first
-      const items: Array<[number, string]> = []
-      for (const row of rows) {
+      const items = rows.map((row): [number, string] => {
         const article = JSON.parse(row.article) as { title?: string; text?: string }
-        items.push([row.id, indexText({ title: article.title ?? row.title, text: article.text ?? '' })])
-      }
-      add(items)
+        return [row.id, searchTextOf({ title: article.title ?? row.title, text: article.text ?? '' })]
+      })
+      post({ op: 'add', items: withSentinel(items) })
       await flush()
     }
     checked = top
   }
   const add = (items: ReadonlyArray<readonly [number, string]>): void => {
-    if (items.length > 0) post({ op: 'add', items })
+    if (items.length === 0) return
+    try {
+      post({ op: 'add', items: withSentinel(items) })
+    } catch {
+      // Left to `catchUp`, which reports the failure to the search that needs the index.
+    }
   }
 
   return {
@@ -192,13 +197,18 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
         worker = null
         await w?.terminate()
       }
-      readerDb?.close()
-      readerDb = null
+      opened?.db.close()
+      opened = null
     },
   }
 }
 
 // --- Internal helpers ---
+
+/** Texts as they go into the index: each ends with `FTS_SENTINEL` (see `sqlite-search.ts`). */
+function withSentinel(items: ReadonlyArray<readonly [number, string]>): Array<[number, string]> {
+  return items.map(([id, text]) => [id, text + FTS_SENTINEL])
+}
 
 /** Versions indexed per round of `catchUp` (each round's texts are built on the calling thread). */
 const CATCH_UP_BATCH = 500

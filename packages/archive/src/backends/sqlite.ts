@@ -16,11 +16,11 @@ import Database from 'better-sqlite3'
 import { DEFAULT_BROTLI_QUALITY } from '../blobs.js'
 import { versionChange } from '../change.js'
 import { StorageError } from '../errors.js'
-import { checkSqliteReferences, FTS_SENTINEL, migrateSqlite, SQLITE_SCHEMA_VERSION } from '../migrations/sqlite.js'
+import { checkSqliteReferences, migrateSqlite, SQLITE_SCHEMA_VERSION } from '../migrations/sqlite.js'
 import type { ArchiveBackend, BlobStore, Capture, IngestRecord, IngestResult, Page, Version } from '../types.js'
 import { cacheFrozen } from './record-cache.js'
 import { type StagedBlob, sqliteBlobs } from './sqlite-blobs.js'
-import { openSearchIndex } from './sqlite-fts.js'
+import { openSearchIndex, type SearchIndex } from './sqlite-fts.js'
 import { lazyLatest, pageQueries, timelineCaptures } from './sqlite-reads.js'
 import { sqliteSearch } from './sqlite-search.js'
 import {
@@ -109,7 +109,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const { blobs, table } = sqliteBlobs(db, { dir, mode: blobMode, quality, fsync: synchronous === 'full' })
   const q = prepare(db)
   const pages = pageQueries(db)
-  let index: ReturnType<typeof openSearchIndex>
+  let index: SearchIndex
   try {
     index = openSearchIndex(file, busyTimeoutMs)
   } catch (error) {
@@ -125,7 +125,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const captureCache = new Map<number, Capture>()
   // Versions cached by the transaction running now: forgotten again if it rolls back (ids can be reused).
   let cachedInTx: number[] = []
-  // Versions written by the transaction running now, with their index text: indexed once it commits.
+  // Versions written by the transaction running now, with their search text: indexed once it commits.
   let indexInTx: Array<[number, string]> = []
   let closed = false
   // Temporary tables made by `blobRefs`, numbered so that two at once do not meet.
@@ -201,7 +201,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
           changeJson,
         ).lastInsertRowid,
       )
-      indexInTx.push([id, v.searchText() + FTS_SENTINEL])
+      indexInTx.push([id, v.searchText()])
       if (industries !== page.industries) {
         for (const industry of page.industries ? page.industries.split(',') : [])
           q.deleteIndustry.run(industry, page.id)
@@ -332,18 +332,21 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   const write = <T>(fn: () => T): T => {
     cachedInTx = []
     indexInTx = []
+    let out: T
     try {
-      const out = fn()
-      index.add(indexInTx)
-      return out
+      out = fn()
     } catch (error) {
       for (const id of cachedInTx) forget(id)
       pageRows.clear()
+      indexInTx = []
       throw error
     } finally {
       cachedInTx = []
-      indexInTx = []
     }
+    // Committed: its new versions go to the index worker.
+    index.add(indexInTx)
+    indexInTx = []
+    return out
   }
   /** Compress a new body before the transaction, so the write lock is not held for it. */
   const stage = (record: IngestRecord): StagedBlob | null =>
