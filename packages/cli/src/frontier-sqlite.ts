@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import { enableWal } from '@parkwatch/archive'
 import { FrontierError } from './errors.js'
 import {
   type Claim,
@@ -105,7 +106,7 @@ function openSyncFrontier(options: FrontierOptions): SyncFrontier {
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     db = new (loadSqlite())(file, { timeout: busyTimeoutMs })
-    db.pragma('journal_mode = WAL')
+    enableWal(db, busyTimeoutMs)
     db.pragma('synchronous = NORMAL')
     migrate(db, file)
   } catch (cause) {

@@ -20,6 +20,7 @@ import { StorageError } from '../errors.js'
 import { searchTextOf } from '../hash.js'
 import { FTS_SENTINEL } from '../migrations/sqlite.js'
 import type { VerifyIssue } from '../types.js'
+import { enableWal } from './sqlite-wal.js'
 
 /** The index file of the archive file `file`. */
 export function searchIndexFile(file: string): string {
@@ -59,7 +60,7 @@ export function openSearchIndex(file: string, busyTimeoutMs: number): SearchInde
   try {
     const setup = new Database(indexFile, { timeout: busyTimeoutMs })
     try {
-      setup.pragma('journal_mode = WAL')
+      enableWal(setup, busyTimeoutMs)
       setup.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS versions_fts USING fts5 (body, tokenize = 'trigram')`)
     } finally {
       setup.close()

@@ -23,6 +23,7 @@ import { type StagedBlob, sqliteBlobs } from './sqlite-blobs.js'
 import { openSearchIndex, type SearchIndex } from './sqlite-fts.js'
 import { lazyLatest, pageQueries, timelineCaptures } from './sqlite-reads.js'
 import { sqliteSearch } from './sqlite-search.js'
+import { enableWal } from './sqlite-wal.js'
 import {
   type CaptureRow,
   EMPTY_PAGE_ROW,
@@ -98,7 +99,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
   let db: Database.Database
   try {
     db = new Database(file, { timeout: busyTimeoutMs })
-    db.pragma('journal_mode = WAL')
+    enableWal(db, busyTimeoutMs)
     db.pragma(`synchronous = ${synchronous}`)
     db.pragma('foreign_keys = ON')
     db.pragma('cache_size = -32000')

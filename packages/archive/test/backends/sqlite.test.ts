@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -17,6 +19,26 @@ import { scratchDirs } from '../helpers/scratch.js'
 import { describeBackend } from './contract.js'
 
 const tmp = scratchDirs('parkwatch-archive-')
+const require = createRequire(import.meta.url)
+
+/**
+ * Another process that creates the SQLite file `file`, takes its write lock and holds it for `ms` before it
+ * commits a table named `held`. `locked` resolves once it holds the lock; `exit` with its exit code.
+ */
+function holdWriteLock(file: string, ms: number): { locked: Promise<void>; exit: Promise<number | null> } {
+  const script = `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))})
+const db = new Database(${JSON.stringify(file)})
+db.exec('BEGIN IMMEDIATE; CREATE TABLE held (x)')
+process.stdout.write('locked\\n')
+setTimeout(() => { db.exec('COMMIT'); db.close() }, ${ms})`
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const locked = new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve())
+    child.once('exit', () => reject(new Error('the lock holder exited before it held the lock')))
+  })
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  return { locked, exit }
+}
 
 /** `verify` reports every issue in `expected` (kind, ref), and the same again: it never repairs. */
 async function expectReportedTwice(archive: Archive, expected: Array<[string, string | undefined]>): Promise<void> {
@@ -410,6 +432,30 @@ describe('sqlite backend: files, schema and options', () => {
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
     db.close()
     expect(() => sqliteBackend({ dir })).toThrow(StorageError)
+  })
+
+  it('waits for another process that holds the lock of a file it is creating, up to its busy timeout', async () => {
+    // A file still in rollback mode is the one case where SQLite answers a lock upgrade with SQLITE_BUSY
+    // without waiting: two processes creating the same archive at once met it as "database is locked".
+    const dir = tmp()
+    const holder = holdWriteLock(join(dir, 'archive.sqlite'), 400)
+    await holder.locked
+    expect(() => sqliteBackend({ dir, busyTimeoutMs: 0 })).toThrow(StorageError)
+    const archive = createArchive({ backend: sqliteBackend({ dir, busyTimeoutMs: 10_000 }) })
+    try {
+      expect(await holder.exit).toBe(0)
+      // It opened after the holder committed: the holder's table is there, and so is the archive's schema.
+      const db = new Database(join(dir, 'archive.sqlite'), { readonly: true })
+      expect(
+        db.prepare(`SELECT name FROM sqlite_master WHERE name IN ('held', 'pages') ORDER BY name`).pluck().all(),
+      ).toEqual(['held', 'pages'])
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+      db.close()
+      const r = await archive.ingest(makeCapture('https://lock.example.com/a', 'after'), makeArticle())
+      expect(r.isNewVersion).toBe(true)
+    } finally {
+      await archive.close()
+    }
   })
 
   it('refuses a file that is not a database', () => {
