@@ -4,7 +4,7 @@
  * content hash, and hands the backend one record to store in one transaction. `verifyArchive` checks it all.
  */
 import type { Article, NotArticle } from '@parkwatch/extractor'
-import { type BlobItem, canPutMany } from './blobs.js'
+import { type BlobItem, canPutMany, isGzipOf } from './blobs.js'
 import { BodyTooLargeError, InvalidCaptureError, InvalidHeaderError, InvalidUrlError, NotFoundError } from './errors.js'
 import { contentHash, rawContentKey, searchTerms, searchTextOf, sha256Hex } from './hash.js'
 import type {
@@ -146,6 +146,7 @@ export function createArchive(options: ArchiveOptions): Archive {
     let hash: string | undefined
     let rawKey: string | undefined
     let bytes: Uint8Array | null = null
+    let gzip: Uint8Array | null = null
     if (body !== null) {
       // A string body is encoded once into a reused buffer, hashed there, and copied out only when the blob
       // store does not already hold it: an unchanged re-capture allocates nothing for its body.
@@ -154,7 +155,10 @@ export function createArchive(options: ArchiveOptions): Archive {
       capture.bodyHash = hash
       capture.bodySize = view.byteLength
       if (view.byteLength > maxBodyBytes) throw new BodyTooLargeError(view.byteLength, maxBodyBytes)
-      if (!backend.blobs.knows?.(hash)) bytes = view === body ? view : view.slice()
+      if (!backend.blobs.knows?.(hash)) {
+        bytes = view === body ? view : view.slice()
+        if (input.bodyGzip && view === body && isGzipOf(input.bodyGzip, view)) gzip = input.bodyGzip
+      }
     }
     const record: IngestRecord = {
       page,
@@ -177,17 +181,17 @@ export function createArchive(options: ArchiveOptions): Archive {
         publishedAt: art.publishedAt,
       },
     }
-    if (transactionalBodies && capture.bodyHash !== null) record.body = { hash: capture.bodyHash, bytes }
-    return { record, bytes }
+    if (transactionalBodies && capture.bodyHash !== null) record.body = { hash: capture.bodyHash, bytes, gzip }
+    return { record, bytes, gzip }
   }
 
   // Unless the backend stores bodies in its own transaction, the blob goes first: if the process dies before
   // the metadata commits, an unreferenced blob is left (verify reports it as a warning), never a capture
   // pointing at a missing blob.
-  const putBody = async ({ record, bytes }: Prepared): Promise<void> => {
+  const putBody = async ({ record, bytes, gzip }: Prepared): Promise<void> => {
     const hash = record.capture.bodyHash
     if (transactionalBodies || bytes === null || hash === null) return
-    await backend.blobs.put(hash, bytes)
+    await backend.blobs.put(hash, bytes, gzip)
   }
 
   // The body phase of `ingestMany`: the batch's new bodies, stored before its records are handed to the
@@ -201,9 +205,9 @@ export function createArchive(options: ArchiveOptions): Archive {
       })()
     }
     const bodies: BlobItem[] = []
-    for (const { record, bytes } of prepared) {
+    for (const { record, bytes, gzip } of prepared) {
       const hash = record.capture.bodyHash
-      if (bytes !== null && hash !== null) bodies.push({ hash, raw: bytes })
+      if (bytes !== null && hash !== null) bodies.push({ hash, raw: bytes, gzip })
     }
     return bodies.length === 0 ? undefined : blobs.putMany(bodies)
   }
@@ -382,6 +386,8 @@ interface Prepared {
   record: IngestRecord
   /** The raw body to store, or null when there is none or the blob store already holds it. */
   bytes: Uint8Array | null
+  /** `CaptureInput.bodyGzip` when its trailer matches `bytes` (see `isGzipOf`), else null. */
+  gzip: Uint8Array | null
 }
 
 const encoder = new TextEncoder()
@@ -458,6 +464,8 @@ function validateCapture(
       throw new InvalidCaptureError('body', 'expected a Uint8Array, a string or null')
     }
   }
+  if (input.bodyGzip != null && !(input.bodyGzip instanceof Uint8Array))
+    throw new InvalidCaptureError('bodyGzip', 'expected a Uint8Array or null')
 
   const error = checkError(input.error)
   const outcome = status === 304 ? 'not-modified' : error !== null || status === null ? 'failed' : 'ok'

@@ -28,10 +28,12 @@ export const BLOB_MODULES: BlobModules = { fs, path, zlib }
 
 /** One body to store in a folder store. */
 export interface BlobFileJob {
-  /** The blob folder (the file goes to `<dir>/ab/cd/<hash>.br`). */
+  /** The blob folder (the file goes to `<dir>/ab/cd/<hash>.br`, or `.gz` for `gzip` bytes). */
   dir: string
   hash: string
   raw: Uint8Array
+  /** A gzip member that decodes to `raw`, stored as it is (`<hash>.gz`) instead of compressing `raw`. */
+  gzip?: Uint8Array | null
   /** A fresh name for the partial file (in `<dir>/.tmp`). */
   tmp: string
   quality: number
@@ -49,11 +51,25 @@ export function compressBody(m: BlobModules, raw: Uint8Array, quality: number): 
 }
 
 /**
- * Store one body unless its file exists: brotli, written under `job.tmp`, renamed into place (a reader, or a
- * process killed mid-write, never sees a partial blob under its final name). `made` remembers the fan-out
+ * The bytes a store keeps for a body: its `gzip` bytes as they are when given (see `BlobFileJob.gzip`), else
+ * `raw` compressed with `compressBody`. Uses nothing but its arguments and `compressBody`.
+ */
+export function storedBody(
+  m: BlobModules,
+  raw: Uint8Array,
+  gzip: Uint8Array | null | undefined,
+  quality: number,
+): Buffer {
+  return gzip ? Buffer.from(gzip.buffer, gzip.byteOffset, gzip.byteLength) : compressBody(m, raw, quality)
+}
+
+/**
+ * Store one body unless its file exists (`.br` or `.gz`): brotli, or the job's gzip bytes as they are, written
+ * under `job.tmp`, renamed into place (a reader, or a process killed mid-write, never sees a partial blob
+ * under its final name). `made` remembers the fan-out
  * folders already created (a `mkdir` per body costs as much as writing it on some file systems); one that
  * has gone since is made again. Returns whether it wrote the file and the stored size. Synchronous, and uses
- * nothing but its arguments and `compressBody` (see the file comment).
+ * nothing but its arguments and `storedBody` (see the file comment).
  */
 export function writeBlobFile(
   m: BlobModules,
@@ -61,10 +77,13 @@ export function writeBlobFile(
   made: Set<string> | null,
 ): { created: boolean; storedSize: number } {
   const folder = m.path.join(job.dir, job.hash.slice(0, 2), job.hash.slice(2, 4))
-  const target = m.path.join(folder, `${job.hash}.br`)
-  const existing = m.fs.statSync(target, { throwIfNoEntry: false })
-  if (existing) return { created: false, storedSize: existing.size }
-  const data = compressBody(m, job.raw, job.quality)
+  const gzip = job.gzip
+  const target = m.path.join(folder, `${job.hash}${gzip ? '.gz' : '.br'}`)
+  for (const ext of ['.br', '.gz']) {
+    const existing = m.fs.statSync(m.path.join(folder, `${job.hash}${ext}`), { throwIfNoEntry: false })
+    if (existing) return { created: false, storedSize: existing.size }
+  }
+  const data = storedBody(m, job.raw, gzip, job.quality)
   if (made === null || !made.has(folder)) {
     m.fs.mkdirSync(folder, { recursive: true })
     made?.add(folder)
@@ -100,11 +119,29 @@ export function fsyncFolder(m: BlobModules, dir: string): void {
 }
 
 /**
- * Bytes before each body in a pack file: `PWB1`, the SHA-256 (32 bytes), the raw size and the stored size
- * (each a little-endian uint64). Readers check the magic and the hash, so an index row pointing at the wrong
- * place reads as corrupt, never as another body; and a pack can be listed without its index.
+ * Bytes before each body in a pack file: a magic naming the body's coding (`PWB1` brotli, `PWG1` gzip), the
+ * SHA-256 (32 bytes), the raw size and the stored size (each a little-endian uint64). Readers check the magic
+ * and the hash, so an index row pointing at the wrong place reads as corrupt, never as another body; and a
+ * pack can be listed without its index.
  */
 export const PACK_HEADER_BYTES = 52
+
+/**
+ * How a stored body is compressed: `br` (brotli, what the stores compress with) or `gzip` (the response's
+ * own `Content-Encoding: gzip` bytes, kept as they came instead of compressing the body again).
+ */
+export type BlobCoding = 'br' | 'gzip'
+
+/** A body to append to a pack. */
+export interface PackItem {
+  hash: string
+  /** The raw body (unused, and may be empty, when `gzip` is set). */
+  raw: Uint8Array
+  /** The raw body's size. */
+  size: number
+  /** A gzip member that decodes to the raw body, stored as it is instead of compressing `raw`. */
+  gzip?: Uint8Array | null
+}
 
 /** The pack file one writer appends to; each writer (thread) has its own, so offsets need no locking. */
 export interface PackWriter {
@@ -132,27 +169,28 @@ export interface PackLocation {
 }
 
 /**
- * Append bodies (compressed) to `w`'s pack, all of a batch in one write, starting a new pack first when the
- * batch would take the current one past `maxBytes`. A failed write closes the pack, so the next batch starts
+ * Append bodies to `w`'s pack, all of a batch in one write, starting a new pack first when the batch would
+ * take the current one past `maxBytes`. A body with its `gzip` bytes is stored as those bytes (`PWG1`), any
+ * other is compressed with `compressBody` (`PWB1`). A failed write closes the pack, so the next batch starts
  * a fresh one (the failed batch leaves at most bytes no index row points at). Synchronous, and uses nothing
- * but its arguments, `compressBody` and `fsyncFolder` (see the file comment), which is also why the header
+ * but its arguments, `storedBody` and `fsyncFolder` (see the file comment), which is also why the header
  * size is spelled out as 52 rather than `PACK_HEADER_BYTES`.
  */
 export function appendPackRecords(
   m: BlobModules,
   w: PackWriter,
-  items: ReadonlyArray<{ hash: string; raw: Uint8Array }>,
+  items: readonly PackItem[],
   quality: number,
   fsync: boolean,
 ): PackLocation[] {
   const records: Buffer[] = []
   let bytes = 0
-  for (const { hash, raw } of items) {
-    const data = compressBody(m, raw, quality)
+  for (const { hash, raw, size, gzip } of items) {
+    const data = storedBody(m, raw, gzip, quality)
     const head = Buffer.alloc(52)
-    head.write('PWB1', 0, 'latin1')
+    head.write(gzip ? 'PWG1' : 'PWB1', 0, 'latin1')
     head.write(hash, 4, 'hex')
-    head.writeBigUInt64LE(BigInt(raw.byteLength), 36)
+    head.writeBigUInt64LE(BigInt(size), 36)
     head.writeBigUInt64LE(BigInt(data.byteLength), 44)
     records.push(head, data)
     bytes += 52 + data.byteLength
@@ -202,15 +240,26 @@ export function appendPackRecords(
 }
 
 /**
- * The compressed body of a pack record read from its start (`PACK_HEADER_BYTES` plus `storedSize` bytes),
- * or null when the header is not that of `hash` with that stored size: the record `appendPackRecords` wrote.
+ * The stored body of a pack record read from its start (`PACK_HEADER_BYTES` plus `storedSize` bytes) and its
+ * coding, or null when the header is not that of `hash` with that stored size: the record
+ * `appendPackRecords` wrote.
  */
-export function packRecordBody(record: Buffer, hash: string, storedSize: number): Buffer | null {
+export function packRecordBody(
+  record: Buffer,
+  hash: string,
+  storedSize: number,
+): { body: Buffer; coding: BlobCoding } | null {
   if (record.byteLength !== PACK_HEADER_BYTES + storedSize) return null
-  if (record.toString('latin1', 0, 4) !== 'PWB1' || record.toString('hex', 4, 36) !== hash) return null
+  const coding = PACK_CODINGS.get(record.toString('latin1', 0, 4))
+  if (coding === undefined || record.toString('hex', 4, 36) !== hash) return null
   if (record.readBigUInt64LE(44) !== BigInt(storedSize)) return null
-  return record.subarray(PACK_HEADER_BYTES)
+  return { body: record.subarray(PACK_HEADER_BYTES), coding }
 }
+
+const PACK_CODINGS: ReadonlyMap<string, BlobCoding> = new Map([
+  ['PWB1', 'br'],
+  ['PWG1', 'gzip'],
+])
 
 /** A worker thread that stores or compresses batches of bodies. */
 export interface BlobWorker {
@@ -224,7 +273,7 @@ export interface BlobWorker {
    */
   append(
     writer: Pick<PackWriter, 'dir' | 'prefix' | 'maxBytes'>,
-    items: ReadonlyArray<{ hash: string; raw: Uint8Array }>,
+    items: readonly PackItem[],
     quality: number,
     fsync: boolean,
   ): Promise<PackLocation[]>
@@ -284,13 +333,13 @@ export function blobWorker(): BlobWorker {
     return out
   }
   return {
-    write: (jobs) => send({ op: 'write', jobs: jobs.map((j) => ({ ...j, raw: exact(j.raw) })) }),
+    write: (jobs) => send({ op: 'write', jobs: jobs.map(posted) }),
     compress: (raws, quality) => send({ op: 'compress', raws: raws.map(exact), quality }),
     append: (writer, items, quality, fsync) =>
       send({
         op: 'append',
         writer: { dir: writer.dir, prefix: writer.prefix, maxBytes: writer.maxBytes },
-        jobs: items.map((i) => ({ hash: i.hash, raw: exact(i.raw) })),
+        jobs: items.map(posted),
         quality,
         fsync,
       }),
@@ -314,7 +363,7 @@ export function blobWorker(): BlobWorker {
 interface Request {
   id: number
   op: 'write' | 'compress' | 'append' | 'release'
-  jobs?: Array<BlobFileJob | { hash: string; raw: Uint8Array }>
+  jobs?: Array<BlobFileJob | PackItem>
   raws?: Uint8Array[]
   quality?: number
   writer?: Pick<PackWriter, 'dir' | 'prefix' | 'maxBytes'>
@@ -337,12 +386,20 @@ function exact(raw: Uint8Array): Uint8Array {
   return Uint8Array.prototype.slice.call(raw)
 }
 
+/** An item as posted to the worker: the bytes it stores alone (see `exact`), only the gzip bytes when given. */
+function posted<T extends { raw: Uint8Array; gzip?: Uint8Array | null }>(item: T): T {
+  return item.gzip ? { ...item, raw: EMPTY, gzip: exact(item.gzip) } : { ...item, raw: exact(item.raw) }
+}
+
+const EMPTY = new Uint8Array(0)
+
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const m = { fs: require('node:fs'), path: require('node:path'), zlib: require('node:zlib') }
 const fsyncFolder = ${fsyncFolder.toString()}
 const writeBlobFile = ${writeBlobFile.toString()}
 const compressBody = ${compressBody.toString()}
+const storedBody = ${storedBody.toString()}
 const appendPackRecords = ${appendPackRecords.toString()}
 const made = new Set()
 const packs = new Map()

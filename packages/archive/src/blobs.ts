@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { brotliDecompressSync } from 'node:zlib'
+import { brotliDecompressSync, crc32, gunzipSync } from 'node:zlib'
 import {
   BLOB_MODULES,
+  type BlobCoding,
   type BlobFileJob,
   type BlobWorker,
   blobWorker,
@@ -35,6 +36,8 @@ export function compressBlob(raw: Uint8Array, quality: number = DEFAULT_BROTLI_Q
 export interface BlobItem {
   hash: string
   raw: Uint8Array
+  /** See `BlobStore.put`. */
+  gzip?: Uint8Array | null
 }
 
 /**
@@ -54,13 +57,29 @@ export function canPutMany(store: BlobStore): store is BatchBlobStore {
   return typeof (store as Partial<BatchBlobStore>).putMany === 'function'
 }
 
-/** Decompress a stored blob; throws `BlobCorruptError` when the bytes are not valid brotli. */
-export function decompressBlob(hash: string, stored: Uint8Array): Uint8Array {
+/**
+ * Decompress a stored blob (brotli unless `coding` says gzip); throws `BlobCorruptError` when the bytes are
+ * not valid in that coding.
+ */
+export function decompressBlob(hash: string, stored: Uint8Array, coding: BlobCoding = 'br'): Uint8Array {
   try {
-    return new Uint8Array(brotliDecompressSync(stored))
+    return new Uint8Array(coding === 'gzip' ? gunzipSync(stored) : brotliDecompressSync(stored))
   } catch (cause) {
     throw new BlobCorruptError(hash, 'cannot be decompressed', { cause })
   }
+}
+
+/**
+ * Whether `gzip` is a gzip member of `raw` by its header and trailer (RFC 1952: the CRC-32 and the size of
+ * the decoded bytes), which costs a CRC of `raw` instead of inflating it. Only the trailer is checked: the
+ * caller vouches that the deflate data decodes (the scraper has just decoded it), and `verifyArchive`
+ * decodes every stored body and checks its hash.
+ */
+export function isGzipOf(gzip: Uint8Array, raw: Uint8Array): boolean {
+  const end = gzip.byteLength
+  if (end < 18 || gzip[0] !== 0x1f || gzip[1] !== 0x8b || gzip[2] !== 8) return false
+  const view = new DataView(gzip.buffer, gzip.byteOffset, end)
+  return view.getUint32(end - 4, true) === raw.byteLength >>> 0 && view.getUint32(end - 8, true) === crc32(raw)
 }
 
 /** Options of `folderBlobStore`. */
@@ -78,7 +97,8 @@ export interface FolderBlobStoreOptions {
 }
 
 /**
- * A blob store in a folder: `<dir>/ab/cd/<sha256>.br`. Two levels of fan-out keep folders small
+ * A blob store in a folder: `<dir>/ab/cd/<sha256>.br`, or `.gz` for a body stored as a response's own gzip
+ * bytes (see `BlobStore.put`). Two levels of fan-out keep folders small
  * (65,536 leaves). A blob is written to `<dir>/.tmp/` and renamed into place, so a reader (or a process
  * killed mid-write) never leaves a partial blob under its final name; writing the same hash from several
  * processes at once is harmless because every writer renames identical bytes.
@@ -108,12 +128,13 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   }
   let counter = 0
 
-  const pathOf = (hash: string): string => join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}${EXT}`)
+  const pathOf = (hash: string, ext: string): string => join(dir, hash.slice(0, 2), hash.slice(2, 4), `${hash}${ext}`)
   // pid + counter + random: a temporary name unique across processes and across restarts that reuse a pid.
-  const job = (hash: string, raw: Uint8Array): BlobFileJob => ({
+  const job = (hash: string, raw: Uint8Array, gzip: Uint8Array | null | undefined): BlobFileJob => ({
     dir,
     hash,
     raw,
+    gzip: gzip ?? null,
     tmp: join(tmpDir, `${hash}.${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`),
     quality,
     fsync: options.fsync === true,
@@ -123,11 +144,11 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
   let worker: BlobWorker | null = null
 
   const store: BatchBlobStore = {
-    async put(hash, raw) {
+    async put(hash, raw, gzip) {
       checkHash(hash)
       const size = known.get(hash)
       if (size !== undefined) return { created: false, storedSize: size }
-      const out = writeBlobFile(BLOB_MODULES, job(hash, raw), made)
+      const out = writeBlobFile(BLOB_MODULES, job(hash, raw, gzip), made)
       learn(hash, out.storedSize)
       return out
     },
@@ -136,13 +157,13 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
       const jobs: BlobFileJob[] = []
       const waits: Array<Promise<void>> = []
       const seen = new Set<string>()
-      for (const { hash, raw } of items) {
+      for (const { hash, raw, gzip } of items) {
         checkHash(hash)
         if (known.has(hash) || seen.has(hash)) continue
         seen.add(hash)
         const already = storing.get(hash)
         if (already) waits.push(already)
-        else jobs.push(job(hash, raw))
+        else jobs.push(job(hash, raw, gzip))
       }
       if (jobs.length > 0) {
         worker ??= blobWorker()
@@ -164,19 +185,22 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
 
     async get(hash) {
       checkHash(hash)
-      let stored: Buffer
-      try {
-        stored = readFileSync(pathOf(hash))
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-        throw new ArchiveError(`cannot read blob ${hash}`, { cause: error })
+      for (const [ext, coding] of CODINGS) {
+        let stored: Buffer
+        try {
+          stored = readFileSync(pathOf(hash, ext))
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+          throw new ArchiveError(`cannot read blob ${hash}`, { cause: error })
+        }
+        return decompressBlob(hash, stored, coding)
       }
-      return decompressBlob(hash, stored)
+      return null
     },
 
     async has(hash) {
       checkHash(hash)
-      return statSync(pathOf(hash), { throwIfNoEntry: false }) !== undefined
+      return CODINGS.some(([ext]) => statSync(pathOf(hash, ext), { throwIfNoEntry: false }) !== undefined)
     },
 
     async *list() {
@@ -184,11 +208,16 @@ export function folderBlobStore(options: FolderBlobStoreOptions): BlobStore {
         if (!FAN_RE.test(a)) continue
         for (const b of readdirSafe(join(dir, a))) {
           if (!FAN_RE.test(b)) continue
+          // Two writers may have stored one body in both codings: listed once.
+          const listed = new Set<string>()
           for (const name of readdirSafe(join(dir, a, b))) {
-            if (!name.endsWith(EXT)) continue
-            const hash = name.slice(0, -EXT.length)
+            const ext = CODINGS.find(([e]) => name.endsWith(e))?.[0]
+            const hash = ext === undefined ? '' : name.slice(0, -ext.length)
+            if (listed.has(hash) || !isSha256Hex(hash)) continue
             const st = statSync(join(dir, a, b, name), { throwIfNoEntry: false })
-            if (st && isSha256Hex(hash)) yield { hash, storedSize: st.size }
+            if (!st) continue
+            listed.add(hash)
+            yield { hash, storedSize: st.size }
           }
         }
       }
@@ -266,7 +295,11 @@ export function readdirSafe(dir: string): string[] {
 
 // --- Internal helpers ---
 
-const EXT = '.br'
+/** File name endings of a folder store by coding, the one it writes by default first. */
+const CODINGS: ReadonlyArray<readonly [string, BlobCoding]> = [
+  ['.br', 'br'],
+  ['.gz', 'gzip'],
+]
 /** Hashes a folder store remembers as stored (~100 bytes each). */
 const KNOWN_HASHES = 100_000
 const TMP_DIR = '.tmp'

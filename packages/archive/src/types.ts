@@ -51,6 +51,14 @@ export interface CaptureInput {
   headers?: Readonly<Record<string, HeaderValue>> | ReadonlyArray<readonly [string, string | Uint8Array]>
   /** The raw response body. Strings are stored as UTF-8. @default null */
   body?: Uint8Array | string | null
+  /**
+   * The body as it came when the response had `Content-Encoding: gzip`: one gzip member that decodes to
+   * `body`. A blob store that keeps a coding per body (the SQLite backend's packs, its default) stores these
+   * bytes as they are instead of compressing `body` again, as a WARC record keeps the bytes sent. Used only
+   * when `body` is bytes and the member's trailer matches them (CRC-32 and size); ignored otherwise.
+   * @default null
+   */
+  bodyGzip?: Uint8Array | null
   /** When the fetch happened (Date, ISO string or epoch ms). */
   fetchedAt: Date | string | number
   /** Fetch timing. @default null */
@@ -291,9 +299,11 @@ export interface BlobStore {
   /**
    * Store `raw` under `hash` (the caller computed `sha256(raw)`), compressed. Must be idempotent and atomic:
    * a reader never sees a partial blob, and storing an existing hash writes nothing.
-   * Returns whether bytes were written and the stored (compressed) size.
+   * Returns whether bytes were written and the stored (compressed) size. `gzip`, when given, is a gzip
+   * member that decodes to `raw` (the archive checked its trailer): a store that keeps a coding per body may
+   * store those bytes instead of compressing `raw`; others ignore it.
    */
-  put(hash: string, raw: Uint8Array): Promise<{ created: boolean; storedSize: number }>
+  put(hash: string, raw: Uint8Array, gzip?: Uint8Array | null): Promise<{ created: boolean; storedSize: number }>
   /** The raw (decompressed) bytes, or null when the hash is not stored. */
   get(hash: string): Promise<Uint8Array | null>
   /** Whether the hash is stored. */
@@ -362,6 +372,8 @@ export interface BodyRecord {
   hash: string
   /** The raw bytes, or null when `blobs.knows(hash)` already said it is stored (nothing to write). */
   bytes: Uint8Array | null
+  /** `CaptureInput.bodyGzip` when it was checked to be a gzip member of `bytes`. @default null */
+  gzip?: Uint8Array | null
 }
 
 /**

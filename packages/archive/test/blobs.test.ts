@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { compressBlob, decompressBlob, folderBlobStore } from '../src/blobs.js'
+import { type BatchBlobStore, compressBlob, decompressBlob, folderBlobStore } from '../src/blobs.js'
 import { BlobCorruptError } from '../src/errors.js'
 import { sha256Hex } from '../src/hash.js'
 import { scratchDirs } from './helpers/scratch.js'
@@ -42,6 +43,33 @@ describe('folderBlobStore', () => {
     expect(other.knows?.(hash)).toBe(true)
     await store.clear()
     expect(store.knows?.(hash)).toBe(false)
+  })
+
+  it("stores a response's gzip bytes as a .gz file, reads either coding back, and lists a body once", async () => {
+    const dir = tmp()
+    const store = folderBlobStore({ dir })
+    const page = new TextEncoder().encode(`<p>${'苏州工业园区集成电路产业。'.repeat(30)}</p>`)
+    const other = new TextEncoder().encode(`<p>${'园区纳米城。'.repeat(30)}</p>`)
+    const [h1, h2] = [sha256Hex(page), sha256Hex(other)]
+    const at = (h: string, ext: string) => join(dir, h.slice(0, 2), h.slice(2, 4), `${h}${ext}`)
+    expect(await store.put(h1, page, gzipSync(page))).toEqual({ created: true, storedSize: gzipSync(page).byteLength })
+    expect(readFileSync(at(h1, '.gz'))).toEqual(gzipSync(page))
+    expect(existsSync(at(h1, '.br'))).toBe(false)
+    await (store as BatchBlobStore).putMany([{ hash: h2, raw: other, gzip: gzipSync(other) }])
+    expect(readFileSync(at(h2, '.gz'))).toEqual(gzipSync(other))
+    // Another process sees the .gz file as stored, whatever coding it would write.
+    const fresh = folderBlobStore({ dir })
+    expect(await fresh.put(h1, page)).toMatchObject({ created: false })
+    expect(existsSync(at(h1, '.br'))).toBe(false)
+    expect(await fresh.get(h1)).toEqual(page)
+    expect(await fresh.get(h2)).toEqual(other)
+    expect(await fresh.has(h2)).toBe(true)
+    // Two writers racing with different codings leave both files: one body, listed once.
+    writeFileSync(at(h2, '.br'), compressBlob(other))
+    const listed = []
+    for await (const b of fresh.list()) listed.push(b.hash)
+    expect(listed.sort()).toEqual([h1, h2].sort())
+    await store.close()
   })
 
   it('answers null / false for an unknown hash and rejects malformed ones', async () => {

@@ -5,7 +5,8 @@
  * has) cost no query at all; other bodies are one idempotent insert.
  */
 import type { Pool } from 'pg'
-import { compressBlob, DEFAULT_BROTLI_QUALITY, decompressBlob } from '../blobs.js'
+import { BLOB_MODULES, type BlobCoding, storedBody } from '../blob-worker.js'
+import { DEFAULT_BROTLI_QUALITY, decompressBlob } from '../blobs.js'
 import { ArchiveError } from '../errors.js'
 import { isSha256Hex } from '../hash.js'
 import type { BlobStore } from '../types.js'
@@ -50,16 +51,18 @@ export function postgresBlobStore(options: PostgresBlobStoreOptions): BlobStore 
   }
 
   return {
-    async put(hash, raw) {
+    async put(hash, raw, gzip) {
       checkHash(hash)
       const size = known.get(hash)
       if (size !== undefined) return { created: false, storedSize: size }
       // No lookup first: a body this process has not seen is usually new, and compressing one that another
-      // writer already stored costs less than the extra round trip every new body would pay.
-      const data = compressBlob(raw, quality)
+      // writer already stored costs less than the extra round trip every new body would pay. A response's
+      // own gzip bytes are stored as they are (see `BlobStore.put`).
+      const data = storedBody(BLOB_MODULES, raw, gzip, quality)
       const inserted = await run<{ hash: string }>(
-        `INSERT INTO ${table} (hash, stored_size, data) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING RETURNING hash`,
-        [hash, data.byteLength, data],
+        `INSERT INTO ${table} (hash, stored_size, data, coding) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (hash) DO NOTHING RETURNING hash`,
+        [hash, data.byteLength, data, gzip ? 'gzip' : 'br'],
       )
       learn(hash, data.byteLength)
       // Another writer may have stored the same body already: then it was not created here.
@@ -68,8 +71,11 @@ export function postgresBlobStore(options: PostgresBlobStoreOptions): BlobStore 
 
     async get(hash) {
       checkHash(hash)
-      const [row] = await run<{ data: Buffer }>(`SELECT data FROM ${table} WHERE hash = $1`, [hash])
-      return row ? decompressBlob(hash, row.data) : null
+      const [row] = await run<{ data: Buffer; coding: BlobCoding }>(
+        `SELECT data, coding FROM ${table} WHERE hash = $1`,
+        [hash],
+      )
+      return row ? decompressBlob(hash, row.data, row.coding) : null
     },
 
     knows: (hash) => known.has(hash),

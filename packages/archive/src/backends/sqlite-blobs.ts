@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { type BlobWorker, blobWorker } from '../blob-worker.js'
 import { type BatchBlobStore, canPutMany, checkHash, compressBlob, decompressBlob, folderBlobStore } from '../blobs.js'
-import type { BlobStore } from '../types.js'
+import type { BlobStore, BodyRecord } from '../types.js'
 import { sqlitePackBlobs } from './sqlite-packs.js'
 
 /** A compressed body waiting for its ingest transaction: its bytes (table store) or where they are (packs). */
@@ -29,16 +29,15 @@ export interface StagedBlob {
 export interface SqliteTableBlobs extends BlobStore {
   /**
    * Outside the transaction: compress a body unless the table is known to hold it already. Returns what
-   * `write` stores, or null when there is nothing to write.
+   * `write` stores, or null when there is nothing to write. A store that keeps a coding per body (packs)
+   * stores the body's `gzip` bytes, when given, instead of compressing it.
    */
-  stage(hash: string, bytes: Uint8Array | null): StagedBlob | null
+  stage(body: BodyRecord): StagedBlob | null
   /**
    * `stage` for a batch, compressing on a worker thread: what `write` stores for each body (null for none),
    * in order. A hash that appears twice is compressed once and staged at its first place.
    */
-  stageMany(
-    bodies: ReadonlyArray<{ hash: string; bytes: Uint8Array | null } | null | undefined>,
-  ): Promise<Array<StagedBlob | null>>
+  stageMany(bodies: ReadonlyArray<BodyRecord | null | undefined>): Promise<Array<StagedBlob | null>>
   /** Inside the ingest transaction: store a staged body (a no-op when another writer stored it first). */
   write(blob: StagedBlob): void
   /** After the commit: remember that the table holds `hash`. */
@@ -62,7 +61,7 @@ export function sqliteTableBlobs(db: Database.Database, quality: number, fallbac
   let worker: BlobWorker | null = null
 
   return {
-    stage(hash, bytes) {
+    stage({ hash, bytes }) {
       if (bytes === null || storedSize(hash) !== undefined) return null
       const data = compressBlob(bytes, quality)
       return { hash, size: bytes.byteLength, storedSize: data.byteLength, data }
@@ -171,7 +170,7 @@ export function sqliteBlobs(
  */
 export function layeredBlobs(primary: BlobStore, secondary: BlobStore): BlobStore {
   const store: BlobStore | BatchBlobStore = {
-    put: (hash, raw) => primary.put(hash, raw),
+    put: (hash, raw, gzip) => primary.put(hash, raw, gzip),
     ...(canPutMany(primary) ? { putMany: (items) => primary.putMany(items) } : {}),
     knows: (hash) => primary.knows?.(hash) ?? false,
     async get(hash) {

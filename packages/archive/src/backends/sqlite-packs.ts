@@ -20,6 +20,7 @@ import {
   type BlobWorker,
   blobWorker,
   PACK_HEADER_BYTES,
+  type PackItem,
   type PackLocation,
   type PackWriter,
   packRecordBody,
@@ -120,11 +121,11 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
   }
 
   const store: SqliteTableBlobs = {
-    stage(hash, bytes) {
+    stage({ hash, bytes, gzip }) {
       if (bytes === null || storedSize(hash) !== undefined) return null
       const again = appended.get(hash)
       if (again) return again
-      const [at] = appendPackRecords(BLOB_MODULES, mainWriter, [{ hash, raw: bytes }], quality, fsync)
+      const [at] = appendPackRecords(BLOB_MODULES, mainWriter, [packItem(hash, bytes, gzip)], quality, fsync)
       const staged = toStaged(hash, bytes.byteLength, at as PackLocation)
       remember(staged)
       return staged
@@ -133,7 +134,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
     async stageMany(bodies) {
       const out: Array<StagedBlob | null> = bodies.map(() => null)
       const places: number[] = []
-      const jobs: Array<{ hash: string; raw: Uint8Array }> = []
+      const jobs: PackItem[] = []
       const waits: Array<Promise<void>> = []
       const seen = new Set<string>()
       for (const [i, body] of bodies.entries()) {
@@ -152,7 +153,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
             )
           else {
             places.push(i)
-            jobs.push({ hash: body.hash, raw: body.bytes })
+            jobs.push(packItem(body.hash, body.bytes, body.gzip))
           }
         }
       }
@@ -160,7 +161,7 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
         worker ??= blobWorker()
         const batch = worker.append({ dir, prefix: `${prefix}-w`, maxBytes }, jobs, quality, fsync).then((at) =>
           jobs.map((job, k) => {
-            const staged = toStaged(job.hash, job.raw.byteLength, at[k] as PackLocation)
+            const staged = toStaged(job.hash, job.size, at[k] as PackLocation)
             remember(staged)
             return staged
           }),
@@ -188,11 +189,11 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
 
     learn,
 
-    async put(hash, raw) {
+    async put(hash, raw, gzip) {
       checkHash(hash)
       const size = storedSize(hash)
       if (size !== undefined) return { created: false, storedSize: size }
-      const staged = store.stage(hash, raw) as StagedBlob
+      const staged = store.stage({ hash, bytes: raw, gzip: gzip ?? null }) as StagedBlob
       const created = q.insert.run(hash, raw.byteLength, staged.storedSize, staged.pack, staged.offset).changes === 1
       learn(hash, staged.storedSize)
       return { created, storedSize: staged.storedSize }
@@ -219,10 +220,10 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
         throw new StorageError(`cannot read blob ${hash} from pack ${row.pack}`, { cause })
       }
       if (got < length) throw new BlobCorruptError(hash, `its record in pack ${row.pack} is truncated`)
-      const body = packRecordBody(buf, hash, row.stored_size)
-      if (body === null)
+      const record = packRecordBody(buf, hash, row.stored_size)
+      if (record === null)
         throw new BlobCorruptError(hash, `pack ${row.pack} holds another record at offset ${row.offset}`)
-      return decompressBlob(hash, body)
+      return decompressBlob(hash, record.body, record.coding)
     },
 
     async has(hash) {
@@ -254,6 +255,11 @@ export function sqlitePackBlobs(db: Database.Database, options: PackBlobsOptions
 }
 
 // --- Internal helpers ---
+
+/** A body as `appendPackRecords` takes it. */
+function packItem(hash: string, raw: Uint8Array, gzip: Uint8Array | null | undefined): PackItem {
+  return { hash, raw, size: raw.byteLength, gzip: gzip ?? null }
+}
 
 /** Bodies remembered as appended (~150 bytes each). */
 const APPENDED = 100_000

@@ -23,7 +23,6 @@ import { type StagedBlob, sqliteBlobs } from './sqlite-blobs.js'
 import { openSearchIndex, type SearchIndex } from './sqlite-fts.js'
 import { lazyLatest, pageQueries, timelineCaptures } from './sqlite-reads.js'
 import { sqliteSearch } from './sqlite-search.js'
-import { enableWal } from './sqlite-wal.js'
 import {
   type CaptureRow,
   EMPTY_PAGE_ROW,
@@ -34,6 +33,7 @@ import {
   toVersion,
   type VersionRow,
 } from './sqlite-sql.js'
+import { enableWal } from './sqlite-wal.js'
 
 const BLOB_MODES = new Set(['packs', 'folder', 'database'])
 
@@ -350,8 +350,7 @@ export function sqliteBackend(options: SqliteBackendOptions = {}): ArchiveBacken
     return out
   }
   /** Compress a new body before the transaction, so the write lock is not held for it. */
-  const stage = (record: IngestRecord): StagedBlob | null =>
-    table && record.body ? table.stage(record.body.hash, record.body.bytes) : null
+  const stage = (record: IngestRecord): StagedBlob | null => (table && record.body ? table.stage(record.body) : null)
   const learn = (staged: StagedBlob | null): void => {
     if (staged) table?.learn(staged.hash, staged.storedSize)
   }

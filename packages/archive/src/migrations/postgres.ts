@@ -11,7 +11,7 @@ import { StorageError } from '../errors.js'
 import type { VerifyIssue } from '../types.js'
 
 /** The schema version this code writes. */
-export const POSTGRES_SCHEMA_VERSION = 4
+export const POSTGRES_SCHEMA_VERSION = 5
 
 /** One schema step. `up` runs inside the migration transaction. */
 export interface PostgresMigration {
@@ -185,6 +185,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         for (const gram of fresh) sent.add(gram)
         after = last.id
       }
+    },
+  },
+  {
+    version: 5,
+    description: "a coding per blob: 'br' (compressed by the archive) or 'gzip' (a response's own bytes)",
+    up: async (client) => {
+      // A constant default: PostgreSQL records it in the catalogue and rewrites no row.
+      await client.query(
+        `ALTER TABLE blobs ADD COLUMN coding text NOT NULL DEFAULT 'br' CHECK (coding IN ('br', 'gzip'))`,
+      )
     },
   },
 ]

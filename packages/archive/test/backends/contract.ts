@@ -5,6 +5,7 @@
  * @example
  * describeBackend('sqlite', { create: () => sqliteBackend({ dir: tmp() }) })
  */
+import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Archive, createArchive } from '../../src/archive.js'
 import { versionChange } from '../../src/change.js'
@@ -176,6 +177,19 @@ export function describeBackend(name: string, opts: DescribeBackendOptions): voi
       expect(await ctx.archive.getBody(two.capture.id)).toEqual(body)
       const n304 = await ctx.archive.ingest(makeCapture(A, '', { status: 304, body: null }), null)
       expect(await ctx.archive.getBody(n304.capture.id)).toBeNull()
+    })
+
+    it("gives back the body of a capture that came with its response's gzip bytes, one or in a batch", async () => {
+      const body = new TextEncoder().encode(`<html><body>${'苏州工业园区人工智能产业园。'.repeat(30)}</body></html>`)
+      const other = new TextEncoder().encode(`<html><body>${'园区纳米城。'.repeat(30)}</body></html>`)
+      const one = await ctx.archive.ingest(makeCapture(A, '', { body, bodyGzip: gzipSync(body) }), makeArticle())
+      const [two] = await ctx.archive.ingestMany([
+        { capture: makeCapture(B, '', { body: other, bodyGzip: gzipSync(other) }), article: makeArticle() },
+      ])
+      expect(one.capture).toMatchObject({ bodySize: body.byteLength })
+      expect(await ctx.archive.getBody(one.capture.id)).toEqual(body)
+      expect(await ctx.archive.getBody(two?.capture.id as number)).toEqual(other)
+      expect((await ctx.archive.verify()).issues.filter((i) => i.severity === 'error')).toEqual([])
     })
 
     it('answers conditional-GET validators from the newest capture that had them', async () => {

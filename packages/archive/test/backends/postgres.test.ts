@@ -7,12 +7,15 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { brotliDecompressSync, gzipSync } from 'node:zlib'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createArchive, verifyArchive } from '../../src/archive.js'
 import { MissingDependencyError, postgresBackend } from '../../src/backends/postgres.js'
+import { compressBlob } from '../../src/blobs.js'
 import { versionChange } from '../../src/change.js'
 import { StorageError } from '../../src/errors.js'
+import { sha256Hex } from '../../src/hash.js'
 import { migratePostgres, POSTGRES_SCHEMA_VERSION } from '../../src/migrations/postgres.js'
 import type { ArchiveBackend } from '../../src/types.js'
 import { makeArticle, makeCapture } from '../fixtures.js'
@@ -132,6 +135,38 @@ describeBackend('postgres', {
       expect(await missingGrams(url, schema)).toEqual([])
     })
 
+    it("stores a response's gzip bytes as sent, with their coding, and other bodies with brotli", async () => {
+      const page = (t: string) => new TextEncoder().encode(`<html><body>${t.repeat(40)}</body></html>`)
+      const gz = page('苏州工业园区生物医药产业园。')
+      const br = page('园区纳米城。')
+      const [a] = await ctx.archive.ingestMany([
+        {
+          capture: makeCapture('https://news.example.com/gz', '', { body: gz, bodyGzip: gzipSync(gz) }),
+          article: null,
+        },
+      ])
+      const b = await ctx.archive.ingest(makeCapture('https://news.example.com/br', '', { body: br }), null)
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        const { rows } = await client.query<{ hash: string; coding: string; stored_size: number; data: Buffer }>(
+          `SELECT hash, coding, stored_size, data FROM "${run}_contract".blobs WHERE hash = ANY($1) ORDER BY coding`,
+          [[sha256Hex(gz), sha256Hex(br)]],
+        )
+        expect(rows.map((r) => [r.hash, r.coding])).toEqual([
+          [sha256Hex(br), 'br'],
+          [sha256Hex(gz), 'gzip'],
+        ])
+        expect(brotliDecompressSync(rows[0]?.data as Buffer)).toEqual(Buffer.from(br))
+        expect(rows[1]?.data).toEqual(gzipSync(gz))
+        expect(rows[1]?.stored_size).toBe(gzipSync(gz).byteLength)
+      } finally {
+        await client.end()
+      }
+      expect(await ctx.archive.getBody(a?.capture.id as number)).toEqual(gz)
+      expect(await ctx.archive.getBody(b.capture.id)).toEqual(br)
+    })
+
     it('never creates duplicate versions with several pools (workers) writing at once', async () => {
       const schema = `${run}_contract`
       const workers = Array.from({ length: 4 }, () => {
@@ -162,6 +197,8 @@ describeBackend('postgres', {
   },
 })
 
+const OLD_BODY = new TextEncoder().encode('<html><body>迁移前存下的正文</body></html>')
+
 describe.skipIf(!url)('postgres backend: migrations and options', () => {
   it('migrates a schema written at version 1 and keeps its data', async () => {
     const schema = schemaName('old')
@@ -177,6 +214,12 @@ describe.skipIf(!url)('postgres backend: migrations and options', () => {
         `INSERT INTO "${schema}".pages (url, host, source, first_captured_at, last_captured_at) VALUES ($1, 'a.example', 'a.example', now(), now())`,
         ['https://a.example/old'],
       )
+      // A body as version 1 stored it: brotli, with no coding column yet.
+      await pool.query(`INSERT INTO "${schema}".blobs (hash, stored_size, data) VALUES ($1, $2, $3)`, [
+        sha256Hex(OLD_BODY),
+        compressBlob(OLD_BODY).byteLength,
+        compressBlob(OLD_BODY),
+      ])
       // A page with two versions, as version 1 stored them (no change column yet).
       const v1 = makeArticle({ title: '旧版', paragraphs: ['第一段。'] })
       const v2 = makeArticle({ title: '旧版', paragraphs: ['第一段。', '第二段。'] })
@@ -207,6 +250,7 @@ describe.skipIf(!url)('postgres backend: migrations and options', () => {
     backends.push(backend)
     const archive = createArchive({ backend })
     expect((await archive.getPage('https://a.example/old'))?.url).toBe('https://a.example/old')
+    expect(await backend.blobs.get(sha256Hex(OLD_BODY))).toEqual(OLD_BODY)
     await archive.ingest(
       makeCapture('https://a.example/new', 'n'),
       makeArticle({ title: '园区新闻', paragraphs: ['纳米技术应用产业创新中心揭牌。'] }),

@@ -4,14 +4,14 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { brotliDecompressSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { createArchive } from '../../src/archive.js'
 import { sqliteBackend } from '../../src/backends/sqlite.js'
 import { sqlitePackBlobs } from '../../src/backends/sqlite-packs.js'
 import { PACK_HEADER_BYTES } from '../../src/blob-worker.js'
-import { BlobCorruptError, StorageError } from '../../src/errors.js'
+import { BlobCorruptError, InvalidCaptureError, StorageError } from '../../src/errors.js'
 import { sha256Hex } from '../../src/hash.js'
 import { migrateSqlite } from '../../src/migrations/sqlite.js'
 import type { CaptureInput } from '../../src/types.js'
@@ -25,18 +25,20 @@ const packBytes = (dir: string): number => packsIn(dir).reduce((n, p) => n + sta
 const capture = (url: string, text: string): CaptureInput => makeCapture(url, text)
 
 /** Every record of a pack file, read by its headers alone (no index). */
-function records(file: string): Array<{ hash: string; size: number; stored: number; body: string }> {
+function records(file: string): Array<{ magic: string; hash: string; size: number; stored: number; body: string }> {
   const buf = readFileSync(file)
   const out = []
   for (let at = 0; at < buf.byteLength; ) {
-    expect(buf.toString('latin1', at, at + 4)).toBe('PWB1')
+    const magic = buf.toString('latin1', at, at + 4)
+    expect(['PWB1', 'PWG1']).toContain(magic)
     const stored = Number(buf.readBigUInt64LE(at + 44))
     const data = buf.subarray(at + PACK_HEADER_BYTES, at + PACK_HEADER_BYTES + stored)
     out.push({
+      magic,
       hash: buf.toString('hex', at + 4, at + 36),
       size: Number(buf.readBigUInt64LE(at + 36)),
       stored,
-      body: brotliDecompressSync(data).toString('utf8'),
+      body: (magic === 'PWG1' ? gunzipSync(data) : brotliDecompressSync(data)).toString('utf8'),
     })
     at += PACK_HEADER_BYTES + stored
   }
@@ -71,6 +73,96 @@ describe('sqlite pack store', () => {
       expect(packBytes(dir)).toBe(before)
       expect((await archive.stats()).blobs).toBe(10)
       expect((await archive.verify()).issues).toEqual([])
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it("stores a response's own gzip bytes as they came, single or batched, and reads them back", async () => {
+    const dir = tmp()
+    const archive = createArchive({ backend: sqliteBackend({ dir }) })
+    try {
+      const page = (i: number): Uint8Array =>
+        new TextEncoder().encode(`<html><body>${`苏州工业园区纳米产业第${i}段。`.repeat(40 + i)}</body></html>`)
+      const gzipped = (i: number) => ({ body: page(i), bodyGzip: gzipSync(page(i), { level: 6 }) })
+      const batch = Array.from({ length: 6 }, (_, i) => ({
+        capture: makeCapture(`https://gz.example/${i}`, '', gzipped(i)),
+        article: makeArticle({ title: `标题 ${i}` }),
+      }))
+      const results = await archive.ingestMany(batch)
+      const single = await archive.ingest(makeCapture('https://gz.example/single', '', gzipped(6)), null)
+      const got = packsIn(dir).flatMap((name) => records(join(dir, 'packs', name)))
+      expect(got).toHaveLength(7)
+      for (const r of got) {
+        expect(r.magic).toBe('PWG1')
+        const i = Number(/第(\d+)段/.exec(r.body)?.[1])
+        expect(r.stored).toBe(gzipSync(page(i), { level: 6 }).byteLength)
+        expect(r.size).toBe(page(i).byteLength)
+        expect(r.hash).toBe(sha256Hex(page(i)))
+      }
+      for (const [i, r] of [...results, single].entries()) {
+        expect(await archive.getBody(r.capture.id)).toEqual(page(i))
+      }
+      const stats = await archive.stats()
+      expect(stats.storedBlobBytes).toBe(got.reduce((n, r) => n + r.stored, 0))
+      expect((await archive.verify()).issues).toEqual([])
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('compresses the body itself when the gzip bytes given are not a gzip of it, or it is a string', async () => {
+    const dir = tmp()
+    const archive = createArchive({ backend: sqliteBackend({ dir }) })
+    try {
+      const body = new TextEncoder().encode('<html><body>园区生物医药</body></html>')
+      const other = gzipSync(new TextEncoder().encode('<html><body>别的正文</body></html>'))
+      const truncated = gzipSync(body).subarray(0, 20)
+      const [a, b, c] = await archive.ingestMany([
+        { capture: makeCapture('https://gz.example/other', '', { body, bodyGzip: other }), article: null },
+        {
+          capture: makeCapture('https://gz.example/trunc', '', {
+            body: new Uint8Array([...body, 32]),
+            bodyGzip: truncated,
+          }),
+          article: null,
+        },
+        { capture: makeCapture('https://gz.example/string', '字符串正文', { bodyGzip: gzipSync('x') }), article: null },
+      ])
+      const got = packsIn(dir).flatMap((name) => records(join(dir, 'packs', name)))
+      expect(got.map((r) => r.magic)).toEqual(['PWB1', 'PWB1', 'PWB1'])
+      expect(await archive.getBody(a?.capture.id as number)).toEqual(body)
+      expect(await archive.getBody(b?.capture.id as number)).toEqual(new Uint8Array([...body, 32]))
+      expect(new TextDecoder().decode((await archive.getBody(c?.capture.id as number)) as Uint8Array)).toBe(
+        '<html><body>字符串正文</body></html>',
+      )
+      const bad = makeCapture('https://gz.example/bad', 'x', { bodyGzip: 'gzip' as unknown as Uint8Array })
+      await expect(archive.ingest(bad, null)).rejects.toMatchObject({
+        code: new InvalidCaptureError('bodyGzip', '').code,
+      })
+      expect((await archive.verify()).issues).toEqual([])
+    } finally {
+      await archive.close()
+    }
+  })
+
+  it('has verify report gzip bytes that do not decode to the body although their trailer matches it', async () => {
+    const dir = tmp()
+    const archive = createArchive({ backend: sqliteBackend({ dir }) })
+    try {
+      const body = new TextEncoder().encode(`<html><body>${'园区半导体'.repeat(50)}</body></html>`)
+      // The trailer (CRC-32, size) is the body's, the deflate data another text's: a caller that broke its word.
+      const forged = Buffer.from(gzipSync(body))
+      const lie = gzipSync(new TextEncoder().encode(`<html><body>${'园区纳米技术'.repeat(50)}</body></html>`))
+      const mixed = Buffer.concat([lie.subarray(0, lie.byteLength - 8), forged.subarray(forged.byteLength - 8)])
+      const [r] = await archive.ingestMany([
+        { capture: makeCapture('https://gz.example/forged', '', { body, bodyGzip: mixed }), article: null },
+      ])
+      await expect(archive.getBody(r?.capture.id as number)).rejects.toBeInstanceOf(BlobCorruptError)
+      const { issues } = await archive.verify()
+      expect(issues).toEqual([
+        expect.objectContaining({ severity: 'error', kind: 'blob-corrupt', ref: sha256Hex(body) }),
+      ])
     } finally {
       await archive.close()
     }
