@@ -189,6 +189,7 @@ export function createBrowserRenderer(options: BrowserRendererOptions = {}): Bro
           ...(original ? { 'x-original-content-type': original } : {}),
         },
         body: new TextEncoder().encode(html),
+        bodyGzip: null,
         fetchedAt,
         redirects: await redirectChain(response),
         timing: { startedAt, dnsMs: null, connectMs: null, ttfbMs, totalMs: performance.now() - t0 },

@@ -53,6 +53,11 @@ export interface FetchResult {
   headers: Record<string, string>
   /** The body, decompressed. Empty for a 304. */
   body: Uint8Array
+  /**
+   * The body as it came when the server sent it with `Content-Encoding: gzip` (and the fetcher decoded it):
+   * an archive can keep these bytes instead of compressing `body` again. Null otherwise.
+   */
+  bodyGzip: Uint8Array | null
   /** When the final response's headers arrived (ISO-8601). */
   fetchedAt: string
   /** Redirect hops in order, absolute URLs. */
@@ -222,9 +227,9 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
           await res.body.dump().catch(() => {})
           throw statusError(current, res.statusCode, resHeaders)
         }
-        const body =
+        const { body, gzip } =
           res.statusCode === 304
-            ? new Uint8Array(0)
+            ? { body: new Uint8Array(0), gzip: null }
             : await readBody(res.body, resHeaders, current, cfg.maxBodyBytes, cfg.decompress)
         return {
           url: start,
@@ -232,6 +237,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
           status: res.statusCode,
           headers: resHeaders,
           body,
+          bodyGzip: gzip,
           fetchedAt,
           redirects,
           timing: { startedAt, dnsMs: null, connectMs: null, ttfbMs, totalMs: performance.now() - t0 },
@@ -336,7 +342,7 @@ async function readBody(
   url: string,
   limit: number,
   decompress: boolean,
-): Promise<Uint8Array> {
+): Promise<{ body: Uint8Array; gzip: Uint8Array | null }> {
   const declared = Number(headers['content-length'])
   const encoding = (headers['content-encoding'] ?? '').trim().toLowerCase()
   const identity = !decompress || encoding === '' || encoding === 'identity'
@@ -353,14 +359,15 @@ async function readBody(
   // Encoded bytes never decode to fewer bytes than they take, bar a few bytes of framing per block: a
   // compressed body this much over the limit can only decode to more than the limit.
   const wire = await readAll(raw, decode ? limit + (limit >>> 10) + 1024 : limit, url, limit)
-  if (!decode) return wire
+  if (!decode) return { body: wire, gzip: null }
   try {
     // One call on libuv's pool with an output buffer sized from the input (HTML compresses 3-6x): a page costs
     // one or two pool hops instead of one per 16 KB of output through a stream, and `maxOutputLength` stops a
     // gzip bomb at the limit without inflating the rest.
     const chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, 2 ** Math.ceil(Math.log2(wire.byteLength * 4 + 1))))
     const out = await decode(wire, { chunkSize, maxOutputLength: limit })
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+    const body = new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+    return { body, gzip: encoding === 'gzip' || encoding === 'x-gzip' ? wire : null }
   } catch (error) {
     const code = (error as { code?: unknown }).code
     if (code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(url, limit)

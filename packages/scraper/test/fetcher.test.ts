@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { decodeHtml } from '@parkwatch/extractor'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -136,8 +136,30 @@ describe('createFetcher', () => {
       const res = await fetcher.fetch(`${server.url}/${encoding}`)
       expect(res.headers['content-encoding']).toBe(encoding)
       expect(text(res.body)).toBe(PAGE)
+      // Only a gzip body comes with the bytes as sent, for the archive to keep as they are.
+      if (encoding === 'gzip') {
+        expect(res.bodyGzip).not.toBeNull()
+        // The fixture gzips with the defaults: the bytes as sent, not a recompression.
+        expect(Buffer.from(res.bodyGzip as Uint8Array)).toEqual(gzipSync(Buffer.from(PAGE)))
+        expect(text(gunzipSync(res.bodyGzip as Uint8Array))).toBe(PAGE)
+      } else expect(res.bodyGzip).toBeNull()
     } finally {
       await fetcher.close()
+    }
+  })
+
+  it('gives no gzip bytes for a plain body, or when it does not decompress', async () => {
+    const plain = createFetcher()
+    const raw = createFetcher({ decompress: false })
+    try {
+      expect((await plain.fetch(`${server.url}/page`)).bodyGzip).toBeNull()
+      // Not decoded: the body is the gzip bytes themselves, and nothing else is offered.
+      const res = await raw.fetch(`${server.url}/gzip`, { headers: { 'accept-encoding': 'gzip' } })
+      expect(res.bodyGzip).toBeNull()
+      expect(text(gunzipSync(res.body))).toBe(PAGE)
+    } finally {
+      await plain.close()
+      await raw.close()
     }
   })
 
