@@ -195,6 +195,7 @@ function toCapture(url: string, site: SiteConfig, r: FetchResult): CaptureInput 
     status: r.status,
     headers: r.headers,
     body: r.body.byteLength > 0 ? r.body : null,
+    bodyGzip: r.bodyGzip,
     fetchedAt: r.fetchedAt,
     timing: { totalMs: r.timing.totalMs, ttfbMs: r.timing.ttfbMs },
   }
