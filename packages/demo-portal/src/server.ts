@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 
 /** What a route answers. */
 export interface Resource {
@@ -110,10 +111,34 @@ function respond(req: IncomingMessage, res: ServerResponse, router: Router): voi
       return
     }
   }
-  const body = typeof resource.body === 'string' ? Buffer.from(resource.body, 'utf8') : resource.body
+  let body = typeof resource.body === 'string' ? Buffer.from(resource.body, 'utf8') : resource.body
+  // As the portals do (nginx/Apache with gzip on): text gzipped for a client that accepts it.
+  if (status === 200 && body.byteLength >= GZIP_MIN_BYTES && COMPRESSIBLE_RE.test(resource.contentType)) {
+    headers.vary = 'Accept-Encoding'
+    if (/\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''))) {
+      body = gzipped(body)
+      headers['content-encoding'] = 'gzip'
+    }
+  }
   headers['content-length'] = String(body.byteLength)
   res.writeHead(status, headers)
   res.end(method === 'HEAD' ? undefined : body)
+}
+
+const GZIP_MIN_BYTES = 1024
+const COMPRESSIBLE_RE = /^(?:text\/|application\/(?:xml|rss\+xml|atom\+xml|json|javascript))/i
+/** Gzipped bodies by a hash of their bytes, so a page is compressed once, not per request. */
+const gzipCache = new Map<string, Buffer>()
+
+function gzipped(body: Uint8Array): Buffer {
+  const key = etagOf(body)
+  let out = gzipCache.get(key)
+  if (!out) {
+    out = gzipSync(body, { level: 6 })
+    if (gzipCache.size >= 2000) gzipCache.delete(gzipCache.keys().next().value as string)
+    gzipCache.set(key, out)
+  }
+  return out
 }
 
 /** RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only otherwise. */

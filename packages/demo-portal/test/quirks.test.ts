@@ -1,3 +1,5 @@
+import { type IncomingHttpHeaders, request } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DemoPortal, startDemoPortal } from '../src/index.js'
 import { article, get, utf8 } from './helpers.js'
@@ -69,6 +71,21 @@ describe('quirks', () => {
     ).toBe(200)
     const before = new Date(Date.parse(lastModified) - 60_000).toUTCString()
     expect((await get(a.url, { headers: { 'if-modified-since': before } })).status).toBe(200)
+  })
+
+  it('gzips text for a client that accepts it, and only then, as the portals do', async () => {
+    const a = article(portal, 'blog-semi')
+    const plain = await raw(a.url, {})
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(plain.headers.vary).toBe('Accept-Encoding')
+    const packed = await raw(a.url, { 'accept-encoding': 'gzip, deflate, br' })
+    expect(packed.headers['content-encoding']).toBe('gzip')
+    expect(Number(packed.headers['content-length'])).toBe(packed.body.byteLength)
+    expect(packed.body.byteLength).toBeLessThan(plain.body.byteLength / 2)
+    expect(gunzipSync(packed.body)).toEqual(plain.body)
+    // One representation's validators: a 304 answers either.
+    const again = await raw(a.url, { 'accept-encoding': 'gzip', 'if-none-match': String(plain.headers.etag) })
+    expect(again.status).toBe(304)
   })
 
   it('validates feeds and list pages too', async () => {
@@ -147,3 +164,20 @@ describe('cli', () => {
     }
   })
 })
+
+/** A GET with exactly these headers (fetch would add and undo its own Accept-Encoding), body as sent. */
+function raw(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    })
+      .on('error', reject)
+      .end()
+  })
+}
