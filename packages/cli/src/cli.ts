@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
 import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
-import { commandQueue, commandScheduleQueue, commandWorker } from './commands-distributed.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
 /** Help text per command (`null` key: the top level). */
@@ -146,6 +145,7 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
         if (v === 'help') return help(io, command)
         if (typeof v.sources !== 'string') throw new UsageError('missing --sources FILE', command)
         if (command === 'schedule' && (typeof v.redis === 'string' || v.now === true)) {
+          const { commandScheduleQueue } = await distributed()
           return await commandScheduleQueue(
             {
               sources: v.sources,
@@ -206,6 +206,7 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
       case 'worker': {
         const v = parse('worker', rest, WORKER_OPTIONS)
         if (v === 'help') return help(io, 'worker')
+        const { commandWorker } = await distributed()
         return await commandWorker(
           {
             ...queueOpts(v),
@@ -224,6 +225,7 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
         const retry = rest[0] === 'retry'
         const v = parse('queue', retry ? rest.slice(1) : rest, QUEUE_OPTIONS, retry)
         if (v === 'help') return help(io, 'queue')
+        const { commandQueue } = await distributed()
         return await commandQueue(
           {
             ...queueOpts(v),
@@ -251,6 +253,14 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
 }
 
 // --- Internal helpers ---
+
+/**
+ * The distributed commands, loaded when one runs: BullMQ and ioredis take ~100 ms of CPU to load, which
+ * every other command (and `--help`) would otherwise pay.
+ */
+function distributed(): Promise<typeof import('./commands-distributed.js')> {
+  return import('./commands-distributed.js')
+}
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
