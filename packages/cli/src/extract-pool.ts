@@ -141,10 +141,14 @@ export function createExtractPool(options: ExtractPoolOptions = {}): ExtractPool
 
 // --- Internal helpers ---
 
-/** The compiled worker, next to this module in `dist`; from `src` (tests), the built one if there is one. */
+/**
+ * The compiled worker entry (CommonJS, see `extract-worker-entry.cts`), next to this module in `dist`; from
+ * `src` (tests), the built one if there is one.
+ */
 function workerScript(): string | null {
   const here = import.meta.url
-  const url = here.endsWith('.ts') ? new URL('../dist/extract-worker.js', here) : new URL('./extract-worker.js', here)
+  const name = 'extract-worker-entry.cjs'
+  const url = here.endsWith('.ts') ? new URL(`../dist/${name}`, here) : new URL(`./${name}`, here)
   const path = fileURLToPath(url)
   return existsSync(path) ? path : null
 }
