@@ -70,7 +70,11 @@ export interface WarcExportSummary {
  * @example
  * ```ts
  * const out = createWriteStream('park.warc.gz')
- * await pipeline(Readable.from(exportWarc(archive.exportCaptures())), out)
+ * const timeline = await archive.timeline(url)
+ * const items = async function* () {
+ *   for (const capture of timeline?.captures ?? []) yield { capture, body: await archive.getBody(capture.id) }
+ * }
+ * await pipeline(Readable.from(exportWarc(items())), out)
  * ```
  */
 export async function* exportWarc(

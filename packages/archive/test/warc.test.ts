@@ -257,6 +257,28 @@ describe('importWarc', () => {
     }
   })
 
+  it('fails with WarcError on a truncated gzip file, after the captures before the cut', async () => {
+    const { file } = await exportAll()
+    const { items: chunks } = await collect(exportWarc(items, { gzip: false }))
+    const wholeFile = gzipSync(Buffer.concat(chunks))
+    // Per-record gzip cut inside its last member, and a whole-file gzip cut before its end.
+    for (const cut of [file.subarray(0, file.length - 10), wholeFile.subarray(0, wholeFile.length - 200)]) {
+      const got: number[] = []
+      let failure: unknown = null
+      try {
+        for await (const capture of importWarc(streamOf(cut, 64))) got.push(capture.status)
+      } catch (error) {
+        failure = error
+      }
+      expect(failure).toBeInstanceOf(WarcError)
+      expect((failure as WarcError).code).toBe('ARCHIVE_WARC')
+      expect((failure as WarcError).message).toMatch(/truncated/)
+      // What came before the cut came out whole, in order.
+      expect(got.length).toBeGreaterThanOrEqual(2)
+      expect(got).toEqual([200, 200, 200, 304].slice(0, got.length))
+    }
+  })
+
   it('resolves a revisit whose original is elsewhere through resolveDigest', async () => {
     const { chunks } = await exportAll()
     // Drop the warcinfo and the first response/request: the revisit's original is not in the file.

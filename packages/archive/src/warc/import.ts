@@ -1,9 +1,11 @@
 /**
  * Import of WARC files written by other tools (wget, Heritrix, browsertrix-crawler, warcio, pywb) into
  * capture inputs the archive can ingest. warcio's `WARCParser` does the record framing (plain, whole-file
- * gzip or per-record gzip) and the HTTP header parsing; this module resolves revisits, checks payload
- * digests and undoes transfer and content encodings.
+ * gzip or per-record gzip) and the HTTP header parsing; this module inflates gzip input itself (to tell
+ * a truncated file), resolves revisits, checks payload digests and undoes transfer and content encodings.
  */
+import { pipeline, Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
 import { WARCParser, type WARCRecord } from 'warcio'
 import type { CaptureInput, FetchMethod } from '../types.js'
 import { checkDigest, digestHex, PROFILE_SERVER_NOT_MODIFIED, WarcError } from './util.js'
@@ -82,7 +84,7 @@ export async function* importWarc(
 
   let parser: WARCParser
   try {
-    parser = new WARCParser(chunks)
+    parser = new WARCParser(inflated(chunks))
   } catch (cause) {
     throw new WarcError('cannot read the WARC input', { cause })
   }
@@ -91,6 +93,7 @@ export async function* importWarc(
     try {
       record = await parser.parse()
     } catch (cause) {
+      if (cause instanceof WarcError) throw cause
       throw new WarcError(`unreadable record at offset ${parser.offset}`, { cause })
     }
     if (record === null) return
@@ -182,6 +185,47 @@ export async function* importWarc(
 }
 
 // --- Internal helpers ---
+
+/**
+ * The bytes of `chunks`, inflated when they are gzip (one member or one per record). warcio inflates gzip
+ * itself, but takes a member cut short for the end of the file, so a truncated `.warc.gz` (an interrupted
+ * download or copy) would import its first records without a word; zlib's own stream reports it.
+ * Offsets in later errors then count inflated bytes.
+ */
+async function* inflated(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const source = Readable.from(chunks, { objectMode: false })
+  let head: Buffer = Buffer.alloc(0)
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  while (head.length < 2) {
+    const next = await it.next()
+    if (next.done) break
+    head = Buffer.concat([head, next.value])
+  }
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+    if (head.length > 0) yield bytes(head)
+    for (let next = await it.next(); !next.done; next = await it.next()) yield bytes(next.value)
+    return
+  }
+  const rest = (async function* () {
+    yield head
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value
+  })()
+  const gunzip = pipeline(Readable.from(rest, { objectMode: false }), createGunzip(), () => {})
+  try {
+    for await (const chunk of gunzip) yield bytes(chunk as Buffer)
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code
+    throw new WarcError(
+      code === 'Z_BUF_ERROR' ? 'the gzip data ends in the middle of a member: the file is truncated' : 'bad gzip data',
+      { cause },
+    )
+  }
+}
+
+/** `buf` as a plain `Uint8Array` view, so bodies come out as the same type whatever the input was. */
+function bytes(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
 
 const BROWSER_CRAWLERS = /browsertrix|webrecorder|brozzler|archiveweb\.page|conifer/i
 
