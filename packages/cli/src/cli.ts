@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
 import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
+import { commandExport, commandImport } from './commands-archive.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
 /** Help text per command (`null` key: the top level). */
@@ -21,6 +22,7 @@ Commands:
   run --sources FILE        one pass: discover, fetch what is due, extract, archive
   schedule --sources FILE   daemon: each site's pass on its cron \`schedule:\`
   archive verify            check every reference and blob of the archive
+  archive export|import     the archive as WARC (or JSON Lines); WARC files into the archive
   demo                      scrape the local demo portal over several edited revisions
   view                      browse the archive in a web browser (read-only viewer)
 
@@ -94,8 +96,20 @@ Shows jobs by state, the job schedulers and the dead letters (jobs that failed e
 reason). \`queue retry\` moves the given dead letters (or all of them) back to the queue.
 `,
   archive: `Usage: parkwatch archive verify [--data DIR | --archive URL]
+       parkwatch archive export --out FILE [--format warc|jsonl] [filters] [--data DIR | --archive URL]
+       parkwatch archive import FILE… [--source ID] [--data DIR | --archive URL]
 
-Reads every blob back and checks every reference; prints the report, exits 1 on errors.
+verify  reads every blob back and checks every reference; prints the report, exits 1 on errors.
+export  writes every capture of the matching pages as WARC 1.1 (gzipped record by record unless FILE
+        ends in .warc), or with --format jsonl every version and its article as one JSON line (gzipped
+        when FILE ends in .gz). FILE appears only once complete.
+          --host HOST             only pages of this host
+          --source ID             only pages of this source (a site id of the sources file)
+          --changed-since DATE    only pages with a new version since DATE (ISO 8601)
+import  archives one capture per response of each WARC file (.warc or .warc.gz, from any crawler),
+        extracting the HTML pages; captures the archive already has are left out. A broken file stops
+        the import with exit 1; what was archived before it stays.
+          --source ID             source of the imported captures (default: each page's host)
 `,
   demo: `Usage: parkwatch demo [--data DIR] [--passes N]
 
@@ -170,8 +184,40 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
       case 'archive': {
         const [sub, ...more] = rest
         if (sub === '-h' || sub === '--help' || sub === undefined) {
-          if (sub === undefined) throw new UsageError('missing subcommand: archive verify', 'archive')
+          if (sub === undefined) throw new UsageError('missing subcommand: archive verify|export|import', 'archive')
           return help(io, 'archive')
+        }
+        if (sub === 'export') {
+          const v = parse('archive', more, EXPORT_OPTIONS)
+          if (v === 'help') return help(io, 'archive')
+          if (typeof v.out !== 'string' || v.out === '') throw new UsageError('missing --out FILE', 'archive')
+          const format = v.format ?? 'warc'
+          if (format !== 'warc' && format !== 'jsonl') {
+            throw new UsageError(`Expected \`--format\` to be warc or jsonl, got \`${String(format)}\``, 'archive')
+          }
+          return await commandExport(
+            {
+              ...common(v, 'archive'),
+              out: v.out,
+              format,
+              ...(typeof v.host === 'string' ? { host: v.host } : {}),
+              ...(typeof v.source === 'string' ? { source: v.source } : {}),
+              ...(typeof v['changed-since'] === 'string' ? { changedSince: v['changed-since'] } : {}),
+            },
+            io,
+          )
+        }
+        if (sub === 'import') {
+          const v = parse('archive', more, IMPORT_OPTIONS, true)
+          if (v === 'help') return help(io, 'archive')
+          return await commandImport(
+            {
+              ...common(v, 'archive'),
+              files: positionals(v),
+              ...(typeof v.source === 'string' ? { source: v.source } : {}),
+            },
+            io,
+          )
         }
         if (sub !== 'verify') throw new UsageError(`unknown subcommand \`archive ${sub}\``, 'archive')
         const v = parse('archive', more, STORE_OPTIONS)
@@ -270,6 +316,15 @@ const STORE_OPTIONS: OptionSpec = {
   archive: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 }
+const EXPORT_OPTIONS: OptionSpec = {
+  ...STORE_OPTIONS,
+  out: { type: 'string' },
+  format: { type: 'string' },
+  host: { type: 'string' },
+  source: { type: 'string' },
+  'changed-since': { type: 'string' },
+}
+const IMPORT_OPTIONS: OptionSpec = { ...STORE_OPTIONS, source: { type: 'string' } }
 /** How pages are fetched: `run`, `schedule` and `worker` take these. */
 const FETCH_OPTIONS: OptionSpec = {
   'user-agent': { type: 'string' },

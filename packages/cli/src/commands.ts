@@ -42,6 +42,19 @@ export function openArchive(options: StoreOptions, command?: string): Archive {
   return createArchive({ backend })
 }
 
+/**
+ * `openArchive` for commands that read an archive: with SQLite, a folder that holds none is a usage error
+ * rather than a new, empty archive.
+ * @throws {UsageError} when there is no `archive.sqlite` in `data`, or `archive` is not a postgres:// URL.
+ */
+export function openExistingArchive(options: StoreOptions, command: string): Archive {
+  const dir = resolve(options.data ?? './data')
+  if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
+    throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, command)
+  }
+  return openArchive(options, command)
+}
+
 /** Storage options shared by the commands. */
 export interface StoreOptions {
   /** Folder of the embedded archive, whose SQLite file holds the frontier too. @default './data' */
@@ -198,13 +211,9 @@ export async function commandSchedule(options: RunCommandOptions, io: CommandIo)
 
 /** `parkwatch archive verify`: print the report; exit 1 when there is an error-level issue. */
 export async function commandVerify(options: StoreOptions, io: CommandIo): Promise<number> {
-  const dir = resolve(options.data ?? './data')
-  // Opening would create an empty archive and report it healthy; a wrong --data deserves an error.
-  if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
-    throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'archive')
-  }
-  // The frontier is not needed to check the archive: opening it would create its tables.
-  const archive = openArchive(options, 'archive')
+  // Opening would create an empty archive and report it healthy; a wrong --data deserves an error. The
+  // frontier is not needed to check the archive: opening it would create its tables.
+  const archive = openExistingArchive(options, 'archive')
   try {
     const report = await archive.verify()
     const stats = await archive.stats()
@@ -319,11 +328,7 @@ const VIEWER_MODULE = '@parkwatch/viewer'
  * Prints the URL on `out`.
  */
 export async function commandView(options: ViewCommandOptions, io: CommandIo): Promise<number> {
-  const dir = resolve(options.data ?? './data')
-  if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
-    throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'view')
-  }
-  const archive = openArchive(options, 'view')
+  const archive = openExistingArchive(options, 'view')
   try {
     const { startViewer } = (await import(VIEWER_MODULE).catch((cause: unknown) => {
       if ((cause as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw cause
