@@ -40,7 +40,7 @@ function warcRecord(type: string, uri: string | null, block: Uint8Array): Buffer
 }
 
 function httpResponse(status: number, contentType: string, body: Uint8Array): Buffer {
-  const head = `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Not Found'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`
+  const head = `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Other'}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`
   return Buffer.concat([Buffer.from(head, 'latin1'), body])
 }
 
@@ -190,7 +190,7 @@ describe('`parkwatch archive export` and `archive import`', () => {
     })
   })
 
-  it('imports a hand-written WARC 1.0 of another crawler: a GBK page, a 404, and skips a URL it refuses', async () => {
+  it('imports a hand-written WARC 1.0 of another crawler: a GBK page, a 404, and skips the captures the archive refuses', async () => {
     const title = '苏州工业园区集成电路企业投产'
     const gbk = encodeLegacy(articleHtml(title, PARAGRAPHS, '<meta charset="gbk">'), 'gbk')
     const file = work.path('foreign.warc')
@@ -200,6 +200,8 @@ describe('`parkwatch archive export` and `archive import`', () => {
         warcRecord('warcinfo', null, Buffer.from('software: Wget/1.21.3\r\nformat: WARC File Format 1.0\r\n')),
         warcRecord('response', 'http://news.example.cn/ic.html', httpResponse(200, 'text/html', gbk)),
         warcRecord('response', 'http://bad host.example.cn/x.html', httpResponse(200, 'text/html', gbk)),
+        // A status no HTTP server sends: the archive refuses the capture, and with it the batch it is in.
+        warcRecord('response', 'http://news.example.cn/odd.html', httpResponse(999, 'text/html', gbk)),
         warcRecord('response', 'http://news.example.cn/gone.html', httpResponse(404, 'text/html', Buffer.from('gone'))),
       ]),
     )
@@ -209,12 +211,14 @@ describe('`parkwatch archive export` and `archive import`', () => {
     expect(summaryFigure(run.stdout, 'imported')).toBe(2)
     expect(summaryFigure(run.stdout, 'new versions')).toBe(1)
     expect(summaryFigure(run.stdout, 'refused by the archive: ARCHIVE_INVALID_URL')).toBe(1)
+    expect(summaryFigure(run.stdout, 'refused by the archive: ARCHIVE_INVALID_CAPTURE')).toBe(1)
     await withArchive(data, async (archive) => {
       const timeline = await archive.timeline('http://news.example.cn/ic.html')
       expect(timeline?.versions.map((v) => v.title)).toEqual([title])
       expect(timeline?.versions[0]?.article.text).toContain(PARAGRAPHS[0])
       expect(timeline?.page.source).toBe('wget')
       expect((await archive.timeline('http://news.example.cn/gone.html'))?.captures.map((c) => c.status)).toEqual([404])
+      expect(await archive.getPage('http://news.example.cn/odd.html')).toBeNull()
     })
   })
 

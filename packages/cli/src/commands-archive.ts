@@ -73,6 +73,10 @@ const SKIP_LABELS: Readonly<Record<string, string>> = {
 const LIST_CHUNK = 500
 /** Captures extracted ahead of the one being archived during an import. */
 const IMPORT_WINDOW = 16
+/** Captures archived in one transaction during an import. */
+const IMPORT_BATCH = 64
+/** Batches of an import waiting to be written before reading the file waits for them. */
+const IMPORT_WRITES_AHEAD = 2
 
 /**
  * `parkwatch archive export`: write every capture of the matching pages as WARC 1.1 (a `response` and its
@@ -269,52 +273,96 @@ async function importFile(
   known: Map<string, Set<string>>,
   summary: ImportSummary,
 ): Promise<void> {
-  const records = importWarc(createReadStream(file), {
+  const records = importWarc(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
     source,
     onSkip: (record) => {
       summary.skippedRecords[record.reason] = (summary.skippedRecords[record.reason] ?? 0) + 1
     },
   })
-  // Extraction runs ahead on the pool; captures are archived strictly in file order.
+  // Extraction runs ahead on the pool; captures are archived strictly in file order, `IMPORT_BATCH` to a
+  // transaction (one commit, and the bodies compressed off the main thread). Batches are written one after
+  // the other while the file is read on, with at most `IMPORT_WRITES_AHEAD` waiting.
   const ahead: Array<Promise<Prepared>> = []
-  const archiveNext = async (): Promise<void> => {
-    const { capture, key, article, outcome } = await (ahead.shift() as Promise<Prepared>)
-    let seen: Set<string>
-    let result: IngestResult
-    try {
-      seen = await knownCaptures(archive, capture.url, known)
-      if (seen.has(key)) {
-        summary.alreadyThere++
-        return
-      }
-      result = await archive.ingest(capture, article)
-    } catch (error) {
-      // A record the archive will not take (a URL it cannot parse, header bytes it refuses): skip just it.
-      if (!REFUSALS.some((type) => error instanceof type)) throw error
-      const code = (error as ArchiveError).code
-      summary.refused[code] = (summary.refused[code] ?? 0) + 1
-      return
-    }
-    seen.add(key)
+  let batch: Prepared[] = []
+  let tail: Promise<void> = Promise.resolve()
+  const writes: Array<Promise<void>> = []
+  const refused = (error: unknown): boolean => {
+    if (!REFUSALS.some((type) => error instanceof type)) return false
+    const code = (error as ArchiveError).code
+    summary.refused[code] = (summary.refused[code] ?? 0) + 1
+    return true
+  }
+  const stored = (prepared: Prepared, result: IngestResult): void => {
     summary.imported++
     if (result.isNewVersion) summary.newVersions++
-    if (outcome === 'error') summary.extractErrors++
-    else if (outcome === 'none') summary.notPages++
-    else if (article?.type !== 'article') summary.notArticles++
+    if (prepared.outcome === 'error') summary.extractErrors++
+    else if (prepared.outcome === 'none') summary.notPages++
+    else if (prepared.article?.type !== 'article') summary.notArticles++
+  }
+  const writeBatch = async (items: Prepared[]): Promise<void> => {
+    try {
+      const results = await archive.ingestMany(items.map(({ capture, article }) => ({ capture, article })))
+      items.forEach((prepared, i) => stored(prepared, results[i] as IngestResult))
+      return
+    } catch (error) {
+      if (!REFUSALS.some((type) => error instanceof type)) throw error
+    }
+    // One capture refused the whole batch, and nothing of it was stored: again one by one, so only it fails.
+    for (const prepared of items) {
+      try {
+        stored(prepared, await archive.ingest(prepared.capture, prepared.article))
+      } catch (error) {
+        if (!refused(error)) throw error
+        known.get(prepared.capture.url)?.delete(prepared.key)
+      }
+    }
+  }
+  const write = async (): Promise<void> => {
+    const items = batch
+    batch = []
+    if (items.length > 0) {
+      // After a failed write the chain stays rejected: no later batch is written.
+      tail = tail.then(() => writeBatch(items))
+      tail.catch(() => {}) // awaited below or by `drain`; never an unhandled rejection meanwhile
+      writes.push(tail)
+    }
+    while (writes.length > IMPORT_WRITES_AHEAD) await writes.shift()
+  }
+  const drain = async (): Promise<void> => {
+    await write()
+    while (writes.length > 0) await writes.shift()
+  }
+  const takeNext = async (): Promise<void> => {
+    const prepared = await (ahead.shift() as Promise<Prepared>)
+    let seen: Set<string>
+    try {
+      seen = await knownCaptures(archive, prepared.capture.url, known)
+    } catch (error) {
+      if (refused(error)) return
+      throw error
+    }
+    if (seen.has(prepared.key)) {
+      summary.alreadyThere++
+      return
+    }
+    seen.add(prepared.key)
+    batch.push(prepared)
+    if (batch.length >= IMPORT_BATCH) await write()
   }
   let broken: unknown = null
   try {
     for await (const capture of records) {
       summary.captures++
       ahead.push(prepare(capture, pool))
-      if (ahead.length >= IMPORT_WINDOW) await archiveNext()
+      if (ahead.length >= IMPORT_WINDOW) await takeNext()
     }
   } catch (error) {
     // The file breaks off (truncated, a bad digest): every capture read before the break is whole and is
     // archived, then the import stops.
     broken = error
   }
-  while (ahead.length > 0) await archiveNext()
+  while (ahead.length > 0) await takeNext()
+  await drain()
   if (broken) throw broken
 }
 

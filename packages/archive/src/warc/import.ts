@@ -210,7 +210,7 @@ async function* inflated(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array
     yield head
     for (let next = await it.next(); !next.done; next = await it.next()) yield next.value
   })()
-  const gunzip = pipeline(Readable.from(rest, { objectMode: false }), createGunzip(), () => {})
+  const gunzip = pipeline(Readable.from(rest, { objectMode: false }), createGunzip({ chunkSize: 256 * 1024 }), () => {})
   try {
     for await (const chunk of gunzip) yield bytes(chunk as Buffer)
   } catch (cause) {
