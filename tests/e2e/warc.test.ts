@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { type Archive, createArchive, sqliteBackend, type Version } from '@parkwatch/archive'
 import { type DemoPortal, startDemoPortal } from '@parkwatch/demo-portal'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeLegacy } from '../helpers/fixture-server.js'
 import {
@@ -18,12 +19,15 @@ import {
   ensureBuilt,
   PARAGRAPHS,
   parkwatch,
+  startCli,
   summaryFigure,
   type TempDir,
   tempDir,
 } from '../helpers/parkwatch.js'
 
 const SITES = ['demo-blog', 'demo-xjnnet']
+const PG_URL = process.env.ARCHIVE_PG_URL
+if (!PG_URL && process.env.CI) throw new Error('CI must set ARCHIVE_PG_URL')
 
 /** One WARC 1.0 record, uncompressed, as wget writes them. */
 function warcRecord(type: string, uri: string | null, block: Uint8Array): Buffer {
@@ -188,6 +192,32 @@ describe('`parkwatch archive export` and `archive import`', () => {
       expect((await archive.stats()).captures).toBe(imported)
       expect((await archive.verify()).ok).toBe(true)
     })
+  })
+
+  it.skipIf(!PG_URL)('round-trips through a PostgreSQL archive: import there, export from there', async () => {
+    const schema = `pw_e2e_warc_${process.pid}_${Date.now().toString(36)}`
+    const env = { PARKWATCH_PG_SCHEMA: schema }
+    const pgArgs = ['--archive', PG_URL ?? '']
+    try {
+      const load = await startCli(['archive', 'import', work.path('all.warc.gz'), ...pgArgs], env).done
+      expect(load.code, load.stderr).toBe(0)
+      const again = work.path('from-pg.warc.gz')
+      const dump = await startCli(['archive', 'export', '--out', again, ...pgArgs], env).done
+      expect(dump.code, dump.stderr).toBe(0)
+      const copy = work.path('from-pg')
+      const reload = await parkwatch('archive', 'import', again, '--data', copy)
+      expect(reload.code, reload.stderr).toBe(0)
+      const imported = await withArchive(copy, contents)
+      for (const [url, page] of original) {
+        if (page.captures === page.failed) continue
+        expect(imported.get(url)?.versions, url).toEqual(page.versions)
+      }
+    } finally {
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await client.end()
+    }
   })
 
   it('imports a hand-written WARC 1.0 of another crawler: a GBK page, a 404, and skips the captures the archive refuses', async () => {
