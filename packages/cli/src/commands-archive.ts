@@ -302,7 +302,7 @@ async function importFile(
   const writeBatch = async (items: Prepared[]): Promise<void> => {
     try {
       const results = await archive.ingestMany(items.map(({ capture, article }) => ({ capture, article })))
-      items.forEach((prepared, i) => stored(prepared, results[i] as IngestResult))
+      for (const [i, prepared] of items.entries()) stored(prepared, results[i] as IngestResult)
       return
     } catch (error) {
       if (!REFUSALS.some((type) => error instanceof type)) throw error
