@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
 import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
-import { commandExport, commandImport } from './commands-archive.js'
+import { commandBackup, commandExport, commandImport } from './commands-archive.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
 /** Help text per command (`null` key: the top level). */
@@ -23,6 +23,7 @@ Commands:
   schedule --sources FILE   daemon: each site's pass on its cron \`schedule:\`
   archive verify            check every reference and blob of the archive
   archive export|import     the archive as WARC (or JSON Lines); WARC files into the archive
+  archive backup --out DIR  a consistent copy of the embedded archive, taken while runs write
   demo                      scrape the local demo portal over several edited revisions
   view                      browse the archive in a web browser (read-only viewer)
 
@@ -98,6 +99,7 @@ reason). \`queue retry\` moves the given dead letters (or all of them) back to t
   archive: `Usage: parkwatch archive verify [--data DIR | --archive URL]
        parkwatch archive export --out FILE [--format warc|jsonl] [filters] [--data DIR | --archive URL]
        parkwatch archive import FILE… [--source ID] [--data DIR | --archive URL]
+       parkwatch archive backup --out DIR [--data DIR] [--no-verify]
 
 verify  reads every blob back and checks every reference; prints the report, exits 1 on errors.
 export  writes every capture of the matching pages as WARC 1.1 (gzipped record by record unless FILE
@@ -110,6 +112,9 @@ import  archives one capture per response of each WARC file (.warc or .warc.gz, 
         extracting the HTML pages; captures the archive already has are left out. A broken file stops
         the import with exit 1; what was archived before it stays.
           --source ID             source of the imported captures (default: each page's host)
+backup  copies the embedded archive (database, frontier, bodies) to a new folder while runs go on
+        writing, then verifies the copy (exit 1 if it does not verify). The copy is an archive: use it
+        with --data DIR. A PostgreSQL archive is backed up with pg_dump.
 `,
   demo: `Usage: parkwatch demo [--data DIR] [--passes N]
 
@@ -184,7 +189,8 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
       case 'archive': {
         const [sub, ...more] = rest
         if (sub === '-h' || sub === '--help' || sub === undefined) {
-          if (sub === undefined) throw new UsageError('missing subcommand: archive verify|export|import', 'archive')
+          if (sub === undefined)
+            throw new UsageError('missing subcommand: archive verify|export|import|backup', 'archive')
           return help(io, 'archive')
         }
         if (sub === 'export') {
@@ -204,6 +210,15 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
               ...(typeof v.source === 'string' ? { source: v.source } : {}),
               ...(typeof v['changed-since'] === 'string' ? { changedSince: v['changed-since'] } : {}),
             },
+            io,
+          )
+        }
+        if (sub === 'backup') {
+          const v = parse('archive', more, BACKUP_OPTIONS)
+          if (v === 'help') return help(io, 'archive')
+          if (typeof v.out !== 'string' || v.out === '') throw new UsageError('missing --out DIR', 'archive')
+          return await commandBackup(
+            { ...common(v, 'archive'), out: v.out, ...(v['no-verify'] ? { verify: false } : {}) },
             io,
           )
         }
@@ -324,6 +339,7 @@ const EXPORT_OPTIONS: OptionSpec = {
   source: { type: 'string' },
   'changed-since': { type: 'string' },
 }
+const BACKUP_OPTIONS: OptionSpec = { ...STORE_OPTIONS, out: { type: 'string' }, 'no-verify': { type: 'boolean' } }
 const IMPORT_OPTIONS: OptionSpec = { ...STORE_OPTIONS, source: { type: 'string' } }
 /** How pages are fetched: `run`, `schedule` and `worker` take these. */
 const FETCH_OPTIONS: OptionSpec = {

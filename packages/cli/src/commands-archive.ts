@@ -3,9 +3,9 @@
  * versions) for other tools, and WARC files from other crawlers (wget, Heritrix, browsertrix, another
  * parkwatch) into the archive, each HTML response extracted on the way in.
  */
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, readdirSync, statSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
@@ -13,6 +13,7 @@ import {
   type Archive,
   type ArchiveError,
   BodyTooLargeError,
+  backupSqliteArchive,
   exportJsonl,
   exportWarc,
   type ImportedCapture,
@@ -47,6 +48,14 @@ export interface ExportCommandOptions extends StoreOptions {
   source?: string
   /** Only the pages with a new version at or after this moment (ISO 8601). */
   changedSince?: string
+}
+
+/** Options of `commandBackup`. */
+export interface BackupCommandOptions extends StoreOptions {
+  /** Folder of the copy: created when missing, and must be empty. */
+  out: string
+  /** Check the copy with `verify` (reads every body back). @default true */
+  verify?: boolean
 }
 
 /** Options of `commandImport`. */
@@ -138,6 +147,55 @@ export async function commandExport(options: ExportCommandOptions, io: CommandIo
   } finally {
     await archive.close()
   }
+}
+
+/**
+ * `parkwatch archive backup --out DIR`: a consistent copy of the embedded archive (database, frontier and
+ * bodies) taken while runs go on writing (`backupSqliteArchive`), then checked with `verify`. Exits 0, or 1
+ * when the copy does not verify.
+ */
+export async function commandBackup(options: BackupCommandOptions, io: CommandIo): Promise<number> {
+  if (options.archive) {
+    throw new UsageError('backup copies the embedded archive; back up a PostgreSQL archive with pg_dump', 'archive')
+  }
+  const dir = resolve(options.data ?? './data')
+  const out = resolve(options.out)
+  if (!existsSync(join(dir, 'archive.sqlite'))) {
+    throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'archive')
+  }
+  if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
+    throw new UsageError(`--out ${options.out} must be a new or empty folder`, 'archive')
+  }
+  const started = performance.now()
+  const copied = backupSqliteArchive({ dir, out })
+  const rows: Array<[string, string]> = [
+    ['database bytes', String(copied.databaseBytes)],
+    ['body files', String(copied.bodyFiles)],
+    ['body bytes', String(copied.bodyBytes)],
+  ]
+  let ok = true
+  if (options.verify ?? true) {
+    const copy = openArchive({ data: out }, 'archive')
+    try {
+      const report = await copy.verify()
+      const stats = await copy.stats()
+      ok = report.ok
+      rows.push(
+        ['pages', String(stats.pages)],
+        ['captures', String(stats.captures)],
+        ['versions', String(stats.versions)],
+        ['verify', report.ok ? 'ok' : 'FAILED'],
+      )
+      for (const issue of report.issues.filter((i) => i.severity === 'error')) {
+        io.err.write(`  error ${issue.kind}${issue.ref !== undefined ? ` [${issue.ref}]` : ''}: ${issue.message}\n`)
+      }
+    } finally {
+      await copy.close()
+    }
+  }
+  rows.push(['seconds', ((performance.now() - started) / 1000).toFixed(1)], ['folder', out])
+  io.out.write(table('archive backup', rows))
+  return ok ? 0 : 1
 }
 
 /** What `commandImport` did, also printed as a table. */
