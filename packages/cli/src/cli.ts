@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
 import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
 import { commandBackup, commandExport, commandImport } from './commands-archive.js'
+import { commandStatus } from './commands-status.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
 /** Help text per command (`null` key: the top level). */
@@ -21,6 +22,7 @@ Usage: parkwatch <command> [options]
 Commands:
   run --sources FILE        one pass: discover, fetch what is due, extract, archive
   schedule --sources FILE   daemon: each site's pass on its cron \`schedule:\`
+  status                    the archive's figures and the frontier's plan, per site
   archive verify            check every reference and blob of the archive
   archive export|import     the archive as WARC (or JSON Lines); WARC files into the archive
   archive backup --out DIR  a consistent copy of the embedded archive, taken while runs write
@@ -115,6 +117,16 @@ import  archives one capture per response of each WARC file (.warc or .warc.gz, 
 backup  copies the embedded archive (database, frontier, bodies) to a new folder while runs go on
         writing, then verifies the copy (exit 1 if it does not verify). The copy is an archive: use it
         with --data DIR. A PostgreSQL archive is backed up with pg_dump.
+`,
+  status: `Usage: parkwatch status [--data DIR | --archive URL] [--json]
+
+What the archive holds (pages, captures, versions, bodies) and what the frontier has planned: URLs known,
+visits due now and later, in progress, done by outcome; per site, when the next visit is due, when the
+last one ended and how many ended in an error. Reads only; exits 2 when --data holds no archive.
+
+Options:
+  --json          one JSON object instead of tables
+  -h, --help      this help
 `,
   demo: `Usage: parkwatch demo [--data DIR] [--passes N]
 
@@ -239,6 +251,11 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
         if (v === 'help') return help(io, 'archive')
         return await commandVerify(common(v, 'archive'), io)
       }
+      case 'status': {
+        const v = parse('status', rest, STATUS_OPTIONS)
+        if (v === 'help') return help(io, 'status')
+        return await commandStatus({ ...common(v, 'status'), ...(v.json ? { json: true } : {}) }, io)
+      }
       case 'demo': {
         const v = parse('demo', rest, DEMO_OPTIONS)
         if (v === 'help') return help(io, 'demo')
@@ -339,6 +356,7 @@ const EXPORT_OPTIONS: OptionSpec = {
   source: { type: 'string' },
   'changed-since': { type: 'string' },
 }
+const STATUS_OPTIONS: OptionSpec = { ...STORE_OPTIONS, json: { type: 'boolean' } }
 const BACKUP_OPTIONS: OptionSpec = { ...STORE_OPTIONS, out: { type: 'string' }, 'no-verify': { type: 'boolean' } }
 const IMPORT_OPTIONS: OptionSpec = { ...STORE_OPTIONS, source: { type: 'string' } }
 /** How pages are fetched: `run`, `schedule` and `worker` take these. */

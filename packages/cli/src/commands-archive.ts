@@ -28,7 +28,7 @@ import {
   type WarcExportSummary,
 } from '@parkwatch/archive'
 import type { Article, NotArticle } from '@parkwatch/extractor'
-import { type CommandIo, openArchive, openExistingArchive, type StoreOptions } from './commands.js'
+import { type CommandIo, openArchive, openExistingArchive, requireArchive, type StoreOptions } from './commands.js'
 import { UsageError } from './errors.js'
 import { createExtractPool, type ExtractPool } from './extract-pool.js'
 import { table } from './report.js'
@@ -158,11 +158,9 @@ export async function commandBackup(options: BackupCommandOptions, io: CommandIo
   if (options.archive) {
     throw new UsageError('backup copies the embedded archive; back up a PostgreSQL archive with pg_dump', 'archive')
   }
+  requireArchive(options, 'archive')
   const dir = resolve(options.data ?? './data')
   const out = resolve(options.out)
-  if (!existsSync(join(dir, 'archive.sqlite'))) {
-    throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, 'archive')
-  }
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
     throw new UsageError(`--out ${options.out} must be a new or empty folder`, 'archive')
   }

@@ -48,11 +48,16 @@ export function openArchive(options: StoreOptions, command?: string): Archive {
  * @throws {UsageError} when there is no `archive.sqlite` in `data`, or `archive` is not a postgres:// URL.
  */
 export function openExistingArchive(options: StoreOptions, command: string): Archive {
+  requireArchive(options, command)
+  return openArchive(options, command)
+}
+
+/** @throws {UsageError} when `options` name an SQLite archive folder without an `archive.sqlite`. */
+export function requireArchive(options: StoreOptions, command: string): void {
   const dir = resolve(options.data ?? './data')
   if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
     throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, command)
   }
-  return openArchive(options, command)
 }
 
 /** Storage options shared by the commands. */

@@ -18,6 +18,7 @@ export type StatementName =
   | 'complete'
   | 'release'
   | 'counts'
+  | 'sites'
   | 'visits'
 
 /** The frontier's SQL, with the schema `S` (quoted) in every table name. */
@@ -92,6 +93,18 @@ export function statements(S: string): Record<StatementName, string> {
           SELECT coalesce(outcome, 'null') AS outcome, count(*)::int AS n FROM ${T} WHERE state = 'done' GROUP BY 1
         ) o) AS outcomes
       FROM ${T}`,
+    sites: `
+      SELECT f.site, count(DISTINCT f.url)::int AS urls,
+        count(*) FILTER (WHERE f.state = 'due' AND f.due_at <= $1)::int AS due,
+        count(*) FILTER (WHERE f.state = 'due' AND f.due_at > $1)::int AS later,
+        count(*) FILTER (WHERE f.state = 'claimed')::int AS claimed,
+        min(f.due_at) FILTER (WHERE f.state = 'due') AS next_due_at,
+        max(f.done_at) AS last_done_at,
+        (SELECT coalesce(jsonb_object_agg(o.outcome, o.n), '{}'::jsonb) FROM (
+          SELECT coalesce(outcome, 'null') AS outcome, count(*)::int AS n FROM ${T}
+          WHERE state = 'done' AND site = f.site GROUP BY 1
+        ) o) AS outcomes
+      FROM ${T} f GROUP BY f.site ORDER BY f.site`,
     visits: `SELECT id, due_at, state, outcome FROM ${T} WHERE url = $1 ORDER BY due_at, id`,
   }
 }

@@ -16,7 +16,14 @@ import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
 import { FrontierError } from './errors.js'
-import { DEFAULT_LEASE_MS, type Frontier, type FrontierCounts, type FrontierVisit, type VisitMeta } from './frontier.js'
+import {
+  DEFAULT_LEASE_MS,
+  type Frontier,
+  type FrontierCounts,
+  type FrontierVisit,
+  type SiteCounts,
+  type VisitMeta,
+} from './frontier.js'
 import { MIGRATIONS, quoteIdent, statements } from './frontier-postgres-sql.js'
 import {
   checkClaimLimit,
@@ -235,6 +242,20 @@ export async function openPostgresFrontier(options: PostgresFrontierOptions = {}
       }
     },
 
+    async sites(now): Promise<SiteCounts[]> {
+      const { rows } = await query<SiteRow>(sql.sites, [Math.floor(now)])
+      return rows.map((r) => ({
+        site: r.site,
+        urls: r.urls,
+        due: r.due,
+        later: r.later,
+        claimed: r.claimed,
+        nextDueAt: r.next_due_at === null ? null : Number(r.next_due_at),
+        lastDoneAt: r.last_done_at === null ? null : Number(r.last_done_at),
+        outcomes: r.outcomes,
+      }))
+    },
+
     async visits(url): Promise<FrontierVisit[]> {
       const { rows } = await query<FrontierRow>(sql.visits, [url])
       return rows.map((r) => ({ id: r.id, dueAt: r.due_at, state: r.state, outcome: r.outcome }))
@@ -249,6 +270,18 @@ export async function openPostgresFrontier(options: PostgresFrontierOptions = {}
 }
 
 // --- Internal helpers ---
+
+/** A row of the `sites` statement (bigint columns come back as strings unless parsed). */
+interface SiteRow extends QueryResultRow {
+  site: string
+  urls: number
+  due: number
+  later: number
+  claimed: number
+  next_due_at: string | number | null
+  last_done_at: string | number | null
+  outcomes: Record<string, number>
+}
 
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 /** pg's type id of `bigint`: read as a JS number (epoch ms and ids stay far below 2^53). */

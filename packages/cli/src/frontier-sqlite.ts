@@ -18,6 +18,7 @@ import {
   type Frontier,
   type FrontierCounts,
   type FrontierVisit,
+  type SiteCounts,
   type VisitMeta,
 } from './frontier.js'
 import {
@@ -73,6 +74,7 @@ export function openFrontier(options: FrontierOptions): SqliteFrontier {
     complete: async (id, completion) => core.complete(id, completion),
     release: async (id) => core.release(id),
     counts: async (now) => core.counts(now),
+    sites: async (now) => core.sites(now),
     visits: async (url) => core.visits(url),
     close: async () => core.close(),
   }
@@ -91,6 +93,7 @@ interface SyncFrontier {
   complete(id: number, completion: Completion): boolean
   release(id: number): boolean
   counts(now: number): FrontierCounts
+  sites(now: number): SiteCounts[]
   visits(url: string): FrontierVisit[]
   close(): void
 }
@@ -234,6 +237,35 @@ function openSyncFrontier(options: FrontierOptions): SyncFrontier {
         urls: state.urls ?? 0,
         outcomes,
       }
+    },
+    sites(now) {
+      const rows = db
+        .prepare(
+          `SELECT site, COUNT(DISTINCT url) AS urls,
+             SUM(state = 'due' AND due_at <= ?) AS due, SUM(state = 'due' AND due_at > ?) AS later,
+             SUM(state = 'claimed') AS claimed, MIN(CASE WHEN state = 'due' THEN due_at END) AS next_due_at,
+             MAX(done_at) AS last_done_at
+           FROM ${TABLE} GROUP BY site ORDER BY site`,
+        )
+        .all(now, now) as Array<Record<string, number | null> & { site: string }>
+      const outcomes = new Map<string, Record<string, number>>()
+      for (const r of db
+        .prepare(`SELECT site, outcome, COUNT(*) AS n FROM ${TABLE} WHERE state = 'done' GROUP BY site, outcome`)
+        .all() as Array<{ site: string; outcome: string; n: number }>) {
+        const of = outcomes.get(r.site) ?? {}
+        of[r.outcome] = r.n
+        outcomes.set(r.site, of)
+      }
+      return rows.map((r) => ({
+        site: r.site,
+        urls: r.urls ?? 0,
+        due: r.due ?? 0,
+        later: r.later ?? 0,
+        claimed: r.claimed ?? 0,
+        nextDueAt: r.next_due_at ?? null,
+        lastDoneAt: r.last_done_at ?? null,
+        outcomes: outcomes.get(r.site) ?? {},
+      }))
     },
     visits(url) {
       return (

@@ -92,6 +92,24 @@ export interface FrontierCounts {
   outcomes: Record<string, number>
 }
 
+/** One site's share of the frontier, as `Frontier.sites` lists it. */
+export interface SiteCounts {
+  site: string
+  /** Distinct URLs known. */
+  urls: number
+  /** Rows waiting whose due time has come. */
+  due: number
+  /** Rows waiting for a later time. */
+  later: number
+  claimed: number
+  /** The earliest due time of a waiting row (epoch ms), or null when none waits. */
+  nextDueAt: number | null
+  /** When a visit of the site last ended (epoch ms), or null before the first. */
+  lastDoneAt: number | null
+  /** Done rows per outcome. */
+  outcomes: Record<string, number>
+}
+
 /** One row of a URL, as `Frontier.visits` lists it. */
 export interface FrontierVisit {
   id: number
@@ -141,6 +159,8 @@ export interface Frontier {
   release(id: number): Promise<boolean>
   /** Current figures; `now` splits waiting rows into `due` and `later`. */
   counts(now: number): Promise<FrontierCounts>
+  /** The same figures per site, plus when each is next due and last finished a visit; by site id. */
+  sites(now: number): Promise<SiteCounts[]>
   /** Every row of a URL, oldest due time first (for tests and `--explain`-style tooling). */
   visits(url: string): Promise<FrontierVisit[]>
   /** Close the connection(s); the frontier is unusable afterwards. */

@@ -45,6 +45,7 @@ export type {
   Frontier,
   FrontierCounts,
   FrontierVisit,
+  SiteCounts,
   VisitMeta,
 } from './frontier.js'
 export { DEFAULT_LEASE_MS, FRONTIER_SCHEMA_VERSION, MAX_UPDATE_SKEW_MS } from './frontier.js'

@@ -133,7 +133,8 @@ function sum(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0)
 }
 
-function breakdown(counts: Record<string, number>): string {
+/** ` (a 3, b 1)`, most first; '' when there is nothing to count. */
+export function breakdown(counts: Record<string, number>): string {
   const parts = Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k} ${n}`)

@@ -17,6 +17,7 @@ import {
   startFixtureServer,
   status,
 } from '../../../tests/helpers/fixture-server.js'
+import type { StatusReport } from '../src/commands-status.js'
 import { openFrontier } from '../src/index.js'
 
 const pkg = fileURLToPath(new URL('..', import.meta.url))
@@ -291,6 +292,34 @@ describe('parkwatch command', () => {
     const verify = await parkwatch('archive', 'verify', '--data', data)
     expect(verify.code, verify.stdout).toBe(0)
   }, 120_000)
+
+  it('status: the archive and the frontier per site, as tables and as JSON', async () => {
+    const data = join(dir, 'demo-data')
+    const json = await parkwatch('status', '--data', data, '--json')
+    expect(json.code, json.stderr).toBe(0)
+    const report = JSON.parse(json.stdout) as StatusReport
+    const archive = createArchive({ backend: sqliteBackend({ dir: data }) })
+    try {
+      expect(report.archive).toEqual(await archive.stats())
+    } finally {
+      await archive.close()
+    }
+    const frontier = openFrontier({ file: join(data, 'archive.sqlite') })
+    try {
+      expect(report.frontier).toEqual(await frontier.counts(Date.parse(report.at)))
+      expect(report.sites).toEqual(await frontier.sites(Date.parse(report.at)))
+    } finally {
+      await frontier.close()
+    }
+    expect(report.sites.map((s) => s.site)).toContain('demo-blog')
+    const text = await parkwatch('status', '--data', data)
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(new RegExp(`captures\\s+${report.archive.captures}\\n`))
+    for (const site of report.sites) expect(text.stdout).toMatch(new RegExp(`^  ${site.site} +${site.urls} `, 'm'))
+    const nowhere = await parkwatch('status', '--data', join(dir, 'no-such-status'))
+    expect(nowhere.code).toBe(2)
+    expect(existsSync(join(dir, 'no-such-status'))).toBe(false)
+  })
 
   it('verifies the archive with exit 0', async () => {
     const data = join(dir, 'resume-data')

@@ -172,6 +172,39 @@ export function describeFrontier(
       })
     })
 
+    it('counts per site: waiting, claimed, next due, last finished visit and outcomes', async () => {
+      const { frontier } = ctx
+      const before = Date.now()
+      await frontier.addNew([
+        { url: 'http://a/1', dueAt: T0, meta: { site: 'a' } },
+        { url: 'http://a/2', dueAt: T0 + 1_000, meta: { site: 'a' } },
+        { url: 'http://b/1', dueAt: T0 + 5, meta: { site: 'b' } },
+        { url: 'http://b/2', dueAt: T0 + 6, meta: { site: 'b' } },
+      ])
+      const [b1] = await frontier.claim({ now: T0 + 5, limit: 1, sites: ['b'] })
+      await frontier.complete(b1?.id as number, { outcome: 'new-version', nextDueAt: T0 + 60_000 })
+      expect(await frontier.claim({ now: T0 + 10, limit: 1, sites: ['b'] })).toHaveLength(1)
+      const sites = await frontier.sites(T0 + 10)
+      expect(sites).toEqual([
+        { site: 'a', urls: 2, due: 1, later: 1, claimed: 0, nextDueAt: T0, lastDoneAt: null, outcomes: {} },
+        {
+          site: 'b',
+          urls: 2,
+          due: 0,
+          later: 1,
+          claimed: 1,
+          nextDueAt: T0 + 60_000,
+          lastDoneAt: expect.any(Number),
+          outcomes: { 'new-version': 1 },
+        },
+      ])
+      expect(sites[1]?.lastDoneAt).toBeGreaterThanOrEqual(before)
+      // The per-site figures add up to the whole.
+      const all = await frontier.counts(T0 + 10)
+      expect(sites.reduce((n, s) => n + s.due + s.later, 0)).toBe(all.due + all.later)
+      expect(sites.reduce((n, s) => n + s.urls, 0)).toBe(all.urls)
+    })
+
     it('gives a released visit back at once', async () => {
       const { frontier } = ctx
       await frontier.schedule('http://a/1', T0, meta)
