@@ -6,7 +6,7 @@
  * archived before the break.
  */
 import { randomUUID } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { type Archive, createArchive, sqliteBackend, type Version } from '@parkwatch/archive'
 import { type DemoPortal, startDemoPortal } from '@parkwatch/demo-portal'
@@ -271,5 +271,13 @@ describe('`parkwatch archive export` and `archive import`', () => {
     const noFile = await parkwatch('archive', 'import', work.path('missing.warc'), '--data', work.path('z'))
     expect(noFile.code).toBe(2)
     expect(noFile.stderr).toContain('missing.warc')
+    const noFolder = await parkwatch('archive', 'export', '--data', source, '--out', work.path('no', 'such', 'x.warc'))
+    expect(noFolder.code).toBe(2)
+    // A file that is no WARC is refused before the archive is opened: nothing is created.
+    const page = work.write('page.html', '<html><body>not a WARC</body></html>')
+    const notWarc = await parkwatch('archive', 'import', page, '--data', work.path('not-warc'))
+    expect(notWarc.code).toBe(2)
+    expect(notWarc.stderr).toContain('not a WARC file')
+    expect(existsSync(work.path('not-warc'))).toBe(false)
   })
 })

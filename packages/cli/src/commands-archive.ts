@@ -3,12 +3,21 @@
  * versions) for other tools, and WARC files from other crawlers (wget, Heritrix, browsertrix, another
  * parkwatch) into the archive, each HTML response extracted on the way in.
  */
-import { createReadStream, createWriteStream, existsSync, readdirSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+} from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGzip } from 'node:zlib'
+import { constants, createGzip, gunzipSync } from 'node:zlib'
 import {
   type Archive,
   type ArchiveError,
@@ -99,6 +108,7 @@ export async function commandExport(options: ExportCommandOptions, io: CommandIo
   if (existsSync(out) && statSync(out).isDirectory()) {
     throw new UsageError(`--out ${options.out} is a folder`, 'archive')
   }
+  if (!existsSync(dirname(out))) throw new UsageError(`no folder ${dirname(out)} for --out`, 'archive')
   const query = pageQuery(options)
   const archive = openExistingArchive(options, 'archive')
   const part = `${out}.part`
@@ -229,6 +239,9 @@ export async function commandImport(options: ImportCommandOptions, io: CommandIo
   if (options.files.length === 0) throw new UsageError('missing WARC file(s)', 'archive')
   for (const file of options.files) {
     if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`no file ${file}`, 'archive')
+    if (!startsLikeWarc(file)) {
+      throw new UsageError(`${file} is not a WARC file (it does not start with a WARC/1.x record)`, 'archive')
+    }
   }
   const archive = openArchive(options, 'archive')
   const pool = createExtractPool(options.threads !== undefined ? { threads: options.threads } : {})
@@ -454,6 +467,30 @@ async function knownCaptures(archive: Archive, url: string, known: Map<string, S
     known.set(url, keys)
   }
   return keys
+}
+
+/**
+ * Whether `file` starts with a WARC record, plain or gzipped (the first KB is inflated as far as it goes): a
+ * check made before the archive is opened, so a wrong file changes nothing.
+ */
+function startsLikeWarc(file: string): boolean {
+  const head = Buffer.alloc(1024)
+  const fd = openSync(file, 'r')
+  let n: number
+  try {
+    n = readSync(fd, head, 0, head.length, 0)
+  } finally {
+    closeSync(fd)
+  }
+  let start = head.subarray(0, n)
+  if (start[0] === 0x1f && start[1] === 0x8b) {
+    try {
+      start = gunzipSync(start, { finishFlush: constants.Z_SYNC_FLUSH })
+    } catch {
+      return false
+    }
+  }
+  return /^WARC\/1\.\d\r?\n/.test(start.subarray(0, 16).toString('latin1'))
 }
 
 function captureKey(fetchedAt: string, status: number | null, bodyHash: string | null): string {
