@@ -62,3 +62,5 @@ export type { RunEvent, RunOptions, RunSummary, VisitOutcome } from './runner.js
 export { emptySummary, runOnce, tallyVisit } from './runner.js'
 export type { VisitDeps, VisitResult, VisitTask } from './visit.js'
 export { visitPage } from './visit.js'
+export type { ImportDeps, ImportSummary } from './warc-import.js'
+export { emptyImportSummary, importWarcFile, startsLikeWarc } from './warc-import.js'
