@@ -52,9 +52,9 @@ export function ensureBuilt(): void {
 }
 
 /** Start `parkwatch ...args`; stdout and stderr are collected (not a terminal, so logs are JSON lines). */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd: string = ROOT): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

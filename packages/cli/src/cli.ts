@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { SourcesFileError } from '@parkwatch/scraper'
 import { type CommandIo, commandDemo, commandRun, commandSchedule, commandVerify, commandView } from './commands.js'
 import { commandBackup, commandExport, commandImport } from './commands-archive.js'
+import { commandDiscover } from './commands-discover.js'
 import { commandStatus } from './commands-status.js'
 import { ParkwatchError, UsageError } from './errors.js'
 
@@ -22,6 +23,7 @@ Usage: parkwatch <command> [options]
 Commands:
   run --sources FILE        one pass: discover, fetch what is due, extract, archive
   schedule --sources FILE   daemon: each site's pass on its cron \`schedule:\`
+  discover --sources FILE   list the article URLs the entry points give; fetches nothing else
   status                    the archive's figures and the frontier's plan, per site
   archive verify            check every reference and blob of the archive
   archive export|import     the archive as WARC (or JSON Lines); WARC files into the archive
@@ -117,6 +119,21 @@ import  archives one capture per response of each WARC file (.warc or .warc.gz, 
 backup  copies the embedded archive (database, frontier, bodies) to a new folder while runs go on
         writing, then verifies the copy (exit 1 if it does not verify). The copy is an archive: use it
         with --data DIR. A PostgreSQL archive is backed up with pg_dump.
+`,
+  discover: `Usage: parkwatch discover --sources FILE [--site ID] [--limit N] [--json]
+
+Reads each site's entry points (feeds, sitemaps, list pages) as \`parkwatch run\` would, with robots.txt,
+politeness and retries, and prints the article URLs they list, newest first, and the entry points that
+failed. Fetches no article and writes nothing: the way to check a sources file against a real portal.
+Exits 1 when a site found nothing because its entry points failed.
+
+Options:
+  --sources FILE      sources YAML (required)
+  --site ID           only this site (repeatable)
+  --limit N           URLs listed per site (default 20; the count is always complete)
+  --json              every site's URLs, titles, dates and errors as JSON
+  --user-agent UA, --timeout-ms N, --attempts N, --max-body-bytes N: as for \`parkwatch run\`
+  -h, --help          this help
 `,
   status: `Usage: parkwatch status [--data DIR | --archive URL] [--json]
 
@@ -251,6 +268,21 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
         if (v === 'help') return help(io, 'archive')
         return await commandVerify(common(v, 'archive'), io)
       }
+      case 'discover': {
+        const v = parse('discover', rest, DISCOVER_OPTIONS)
+        if (v === 'help') return help(io, 'discover')
+        if (typeof v.sources !== 'string') throw new UsageError('missing --sources FILE', 'discover')
+        return await commandDiscover(
+          {
+            ...fetchOpts(v, 'discover'),
+            sources: v.sources,
+            ...(Array.isArray(v.site) ? { sites: v.site as string[] } : {}),
+            ...(v.limit !== undefined ? { limit: int(v.limit, '--limit', 'discover', 0) } : {}),
+            ...(v.json ? { json: true } : {}),
+          },
+          io,
+        )
+      }
       case 'status': {
         const v = parse('status', rest, STATUS_OPTIONS)
         if (v === 'help') return help(io, 'status')
@@ -373,6 +405,14 @@ const RUN_OPTIONS: OptionSpec = {
   sources: { type: 'string' },
   site: { type: 'string', multiple: true },
   concurrency: { type: 'string' },
+}
+const DISCOVER_OPTIONS: OptionSpec = {
+  ...FETCH_OPTIONS,
+  sources: { type: 'string' },
+  site: { type: 'string', multiple: true },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 }
 const QUEUE_BASE: OptionSpec = {
   redis: { type: 'string' },

@@ -391,7 +391,7 @@ function pgSchema(options: StoreOptions): string {
 }
 
 /** A `--site` that names no site of the file is a typo worth stopping for, not an empty pass. */
-function checkSiteIds(sources: SourcesConfig, ids: readonly string[] | undefined, command: string): void {
+export function checkSiteIds(sources: SourcesConfig, ids: readonly string[] | undefined, command: string): void {
   const known = new Set(sources.sites.map((s) => s.id))
   const unknown = (ids ?? []).filter((id) => !known.has(id))
   if (unknown.length > 0) {
