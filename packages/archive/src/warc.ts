@@ -3,7 +3,8 @@
  * written and for 304 answers, per-record gzip) and JSONL export of versions. Import of WARC files made by
  * other tools lives in `warc/import.ts` and is re-exported here.
  */
-import { gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gzip as gzipCallback } from 'node:zlib'
 import type { Capture, Version } from './types.js'
 import {
   headerBlock,
@@ -91,14 +92,24 @@ export async function* exportWarc(
     skippedCaptures: 0,
     bytes: 0,
   }
-  const emit = (headers: Array<[string, string]>, block: Uint8Array): Uint8Array => {
+  // Records are gzipped on libuv's pool, a few at a time, and yielded in order: the CPU-heavy part of an
+  // export then runs on every core while this thread hashes and frames the next records.
+  const pending: Array<Promise<Uint8Array>> = []
+  const emit = (headers: Array<[string, string]>, block: Uint8Array): void => {
     const head = headerBlock('WARC/1.1', [...headers, ['Content-Length', String(block.length)]])
     // A record is its header block, the content block, then two CRLFs.
     const record = Buffer.concat([head, block, CRLF2])
-    const out = gzip ? gzipSync(record) : record
+    const out = gzip ? gzipAsync(record) : Promise.resolve(record)
+    out.catch(() => {}) // awaited in order below; never an unhandled rejection meanwhile
+    pending.push(out)
     summary.records++
-    summary.bytes += out.length
-    return out
+  }
+  async function* ready(keep: number): AsyncGenerator<Uint8Array> {
+    while (pending.length > keep) {
+      const out = await (pending.shift() as Promise<Uint8Array>)
+      summary.bytes += out.length
+      yield out
+    }
   }
 
   if (options.warcinfo ?? true) {
@@ -115,7 +126,7 @@ export async function* exportWarc(
     ]
     if (options.filename) head.push(['WARC-Filename', options.filename])
     head.push(['Content-Type', 'application/warc-fields'])
-    yield emit(head, block)
+    emit(head, block)
   }
 
   /** First response written per payload digest: what a later revisit refers to. */
@@ -162,7 +173,7 @@ export async function* exportWarc(
       }
       headers.push(['WARC-Block-Digest', sha256Label(httpHead)], ['Content-Type', HTTP_RESPONSE])
       summary.revisits++
-      yield emit(headers, httpHead)
+      emit(headers, httpHead)
     } else {
       const block = Buffer.concat([httpHead, payload])
       const headers: Array<[string, string]> = [
@@ -174,14 +185,14 @@ export async function* exportWarc(
       ]
       if (payload.length > 0) written.set(payloadDigest, { id: responseId, uri, date })
       summary.responses++
-      yield emit(headers, block)
+      emit(headers, block)
     }
 
     // The archive does not keep request headers; a minimal GET says which request the response answers.
     const url = new URL(uri)
     const request = headerBlock(`GET ${url.pathname}${url.search} HTTP/1.1`, [['host', url.host]])
     summary.requests++
-    yield emit(
+    emit(
       [
         ['WARC-Type', 'request'],
         ['WARC-Record-ID', recordId()],
@@ -193,7 +204,9 @@ export async function* exportWarc(
       ],
       request,
     )
+    yield* ready(GZIP_AHEAD)
   }
+  yield* ready(0)
   return summary
 }
 
@@ -221,6 +234,9 @@ export async function* exportJsonl(
 // --- Internal helpers ---
 
 const CRLF2 = Buffer.from('\r\n\r\n')
+/** Records gzipped ahead of the one being yielded. */
+const GZIP_AHEAD = 8
+const gzipAsync = promisify(gzipCallback)
 const EMPTY = new Uint8Array(0)
 const HTTP_RESPONSE = 'application/http;msgtype=response'
 
