@@ -148,6 +148,53 @@ describe('`parkwatch archive export` and `archive import`', () => {
     expect(after).toMatchObject({ pages: before.pages, captures: before.captures, versions: before.versions })
   })
 
+  it('recognises its own captures when its export is imported back, all but redirect hops', async () => {
+    const dir = work.path('own')
+    const t = Date.parse('2026-11-20T08:00:00.123Z')
+    const page = (title: string) => articleHtml(title)
+    await withArchive(dir, async (archive) => {
+      await archive.ingest(
+        { url: 'http://news.example.cn/a.html', status: 200, body: page('苏州工业园区纳米城'), fetchedAt: t },
+        null,
+      )
+      await archive.ingest({ url: 'http://news.example.cn/a.html', status: 304, body: null, fetchedAt: t + 1 }, null)
+      // A failed fetch that had an answer: a 404 without a body (exported as an empty payload).
+      await archive.ingest(
+        {
+          url: 'http://news.example.cn/gone.html',
+          status: 404,
+          fetchedAt: t + 2,
+          error: { code: 'X', message: '404' },
+        },
+        null,
+      )
+      // A redirect hop: the capture of the old URL holds the page it ended at.
+      await archive.ingest(
+        {
+          url: 'http://news.example.cn/old.html',
+          finalUrl: 'http://news.example.cn/new.html',
+          status: 200,
+          body: page('园区新址'),
+          fetchedAt: t + 3,
+        },
+        null,
+      )
+    })
+    const file = work.path('own.warc.gz')
+    const out = await parkwatch('archive', 'export', '--data', dir, '--out', file)
+    expect(out.code, out.stderr).toBe(0)
+    const back = await parkwatch('archive', 'import', file, '--data', dir)
+    expect(back.code, back.stderr).toBe(0)
+    expect(summaryFigure(back.stdout, 'captures read')).toBe(4)
+    expect(summaryFigure(back.stdout, 'already in the archive')).toBe(3)
+    // WARC keeps a response under the URL it came from: the hop comes back as a capture of the new URL.
+    expect(summaryFigure(back.stdout, 'imported')).toBe(1)
+    await withArchive(dir, async (archive) => {
+      expect((await archive.timeline('http://news.example.cn/new.html'))?.captures).toHaveLength(1)
+      expect((await archive.timeline('http://news.example.cn/gone.html'))?.captures).toHaveLength(1)
+    })
+  })
+
   it('exports the versions as JSON Lines, filtered by host', async () => {
     const gbk = portal.expected.articles.find((a) => a.portal === 'xjnnet')
     const host = new URL(gbk?.url ?? '').host

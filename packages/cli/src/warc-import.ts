@@ -220,7 +220,10 @@ interface Prepared {
 }
 
 /** Extract `capture` when it is an HTML page; never rejects. */
-async function prepare(capture: ImportedCapture, pool: ExtractPool): Promise<Prepared> {
+async function prepare(read: ImportedCapture, pool: ExtractPool): Promise<Prepared> {
+  // An empty body is no body: a failed fetch's 404 exported by parkwatch comes back with an empty payload,
+  // and must meet the capture it came from (which has none).
+  const capture = read.body !== null && read.body.length === 0 ? { ...read, body: null } : read
   const key = captureKey(capture.fetchedAt, capture.status, capture.body ? sha256Hex(capture.body) : null)
   const contentType = header(capture.headers, 'content-type')
   if (!capture.body || capture.status < 200 || capture.status > 299 || !isHtml(contentType)) {
