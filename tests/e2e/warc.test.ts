@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
-import { type Archive, createArchive, sqliteBackend, type Version } from '@parkwatch/archive'
+import { type Archive, createArchive, exportWarc, sqliteBackend, type Version } from '@parkwatch/archive'
 import { type DemoPortal, startDemoPortal } from '@parkwatch/demo-portal'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -192,6 +192,45 @@ describe('`parkwatch archive export` and `archive import`', () => {
     await withArchive(dir, async (archive) => {
       expect((await archive.timeline('http://news.example.cn/new.html'))?.captures).toHaveLength(1)
       expect((await archive.timeline('http://news.example.cn/gone.html'))?.captures).toHaveLength(1)
+    })
+  })
+
+  it('resolves a revisit whose original came in an earlier file through the archive', async () => {
+    // One body fetched twice: the export writes a response, then a revisit referring to it by digest.
+    const dir = work.path('twice')
+    const t = Date.parse('2026-11-21T08:00:00Z')
+    const body = articleHtml('苏州工业园区生物医药产业园扩建')
+    const captures = await withArchive(dir, async (archive) => {
+      await archive.ingest({ url: 'http://news.example.cn/b.html', status: 200, body, fetchedAt: t }, null)
+      await archive.ingest({ url: 'http://news.example.cn/b.html', status: 200, body, fetchedAt: t + 60_000 }, null)
+      const timeline = await archive.timeline('http://news.example.cn/b.html')
+      return Promise.all(
+        (timeline?.captures ?? []).map(async (capture) => ({ capture, body: await archive.getBody(capture.id) })),
+      )
+    })
+    const records: Uint8Array[] = []
+    for await (const record of exportWarc(captures, { warcinfo: false })) records.push(record)
+    // Records: response, request, revisit, request. The revisit goes to a file of its own.
+    expect(records).toHaveLength(4)
+    const first = work.path('first.warc.gz')
+    const second = work.path('second.warc.gz')
+    writeFileSync(first, Buffer.concat(records.slice(0, 2)))
+    writeFileSync(second, Buffer.concat(records.slice(2)))
+
+    const alone = await parkwatch('archive', 'import', second, '--data', work.path('alone'))
+    expect(alone.code, alone.stderr).toBe(0)
+    expect(summaryFigure(alone.stdout, 'imported')).toBe(0)
+    expect(summaryFigure(alone.stdout, 'revisits of a body not in the file')).toBe(1)
+
+    const data = work.path('in-turn')
+    for (const file of [first, second]) {
+      const run = await parkwatch('archive', 'import', file, '--data', data)
+      expect(run.code, run.stderr).toBe(0)
+      expect(summaryFigure(run.stdout, 'imported'), file).toBe(1)
+    }
+    await withArchive(data, async (archive) => {
+      const timeline = await archive.timeline('http://news.example.cn/b.html')
+      expect(timeline?.captures.map((c) => c.bodyHash)).toEqual(captures.map((c) => c.capture.bodyHash))
     })
   })
 

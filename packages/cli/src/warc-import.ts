@@ -85,7 +85,8 @@ const IMPORT_BATCH = 64
 /** Batches of an import waiting to be written before reading the file waits for them. */
 const IMPORT_WRITES_AHEAD = 2
 /**
- * Import one WARC file: one capture per response (revisits get the body they refer to), the HTML ones
+ * Import one WARC file: one capture per response (revisits get the body they refer to, from the file or
+ * from the archive), the HTML ones
  * extracted on `deps.pool`, archived in file order so a version is made as if the pages had been fetched
  * then. A capture the archive already has is left out; one it refuses is counted and skipped. When the
  * file breaks off (truncated, a bad digest), what was read before is archived, then the error is thrown.
@@ -97,6 +98,9 @@ export async function importWarcFile(file: string, deps: ImportDeps, summary: Im
     onSkip: (record) => {
       summary.skippedRecords[record.reason] = (summary.skippedRecords[record.reason] ?? 0) + 1
     },
+    // A revisit whose original is not in this file (an earlier file of the crawl, a deduplicating crawler):
+    // the archive keeps bodies by their sha256, which is the payload digest of a decoded body.
+    resolveDigest: (digest) => (digest.startsWith('sha256:') ? archive.backend.blobs.get(digest.slice(7)) : null),
   })
   // Extraction runs ahead on the pool; captures are archived strictly in file order, `IMPORT_BATCH` to a
   // transaction (one commit, and the bodies compressed off the main thread). Batches are written one after
