@@ -6,7 +6,8 @@
  * archived before the break.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { type Archive, createArchive, exportWarc, sqliteBackend, type Version } from '@parkwatch/archive'
 import { type DemoPortal, startDemoPortal } from '@parkwatch/demo-portal'
@@ -232,6 +233,28 @@ describe('`parkwatch archive export` and `archive import`', () => {
       const timeline = await archive.timeline('http://news.example.cn/b.html')
       expect(timeline?.captures.map((c) => c.bodyHash)).toEqual(captures.map((c) => c.capture.bodyHash))
     })
+  })
+
+  it('exports what it can read when bodies are lost, names the captures left out, and exits 1', async () => {
+    const dir = work.path('lost')
+    const t = Date.parse('2026-11-22T08:00:00Z')
+    await withArchive(dir, async (archive) => {
+      const body = articleHtml('园区人工智能产业园开园')
+      await archive.ingest({ url: 'http://news.example.cn/c.html', status: 200, body, fetchedAt: t }, null)
+      await archive.ingest({ url: 'http://news.example.cn/c.html', status: 304, body: null, fetchedAt: t + 1 }, null)
+    })
+    for (const pack of readdirSync(join(dir, 'packs'))) rmSync(join(dir, 'packs', pack))
+    const file = work.path('lost.warc.gz')
+    const run = await parkwatch('archive', 'export', '--data', dir, '--out', file)
+    expect(run.code).toBe(1)
+    expect(summaryFigure(run.stderr, 'captures left out: body lost')).toBe(1)
+    expect(run.stderr).toMatch(/error capture #\d+ of http:\/\/news\.example\.cn\/c\.html: .*ARCHIVE_NOT_FOUND/)
+    // The 304 is still there, and nothing was written as an empty body.
+    expect(summaryFigure(run.stderr, 'revisits')).toBe(1)
+    expect(summaryFigure(run.stderr, 'responses')).toBe(0)
+    const back = await parkwatch('archive', 'import', file, '--data', work.path('lost-back'))
+    expect(back.code, back.stderr).toBe(0)
+    expect(summaryFigure(back.stdout, 'imported')).toBe(1)
   })
 
   it('exports the versions as JSON Lines, filtered by host', async () => {

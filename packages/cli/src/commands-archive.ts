@@ -13,9 +13,11 @@ import { createGzip } from 'node:zlib'
 import {
   type Archive,
   type ArchiveError,
+  BlobCorruptError,
   backupSqliteArchive,
   exportJsonl,
   exportWarc,
+  NotFoundError,
   type PageQuery,
   type WarcExportItem,
   type WarcExportSummary,
@@ -84,10 +86,11 @@ export async function commandExport(options: ExportCommandOptions, io: CommandIo
     const urls = await matchingUrls(archive, query)
     // Filled by the generators' return values once everything is written.
     const done: { warc?: WarcExportSummary; lines?: number } = {}
+    const lost: Array<{ capture: number; url: string; error: ArchiveError }> = []
     const sink = createWriteStream(part)
     if (format === 'warc') {
       const gzip = !out.endsWith('.warc')
-      const warc = exportWarc(captures(archive, urls), { gzip, filename: basename(out), software: 'parkwatch' })
+      const warc = exportWarc(captures(archive, urls, lost), { gzip, filename: basename(out), software: 'parkwatch' })
       await pipeline(
         Readable.from(
           (async function* () {
@@ -115,10 +118,14 @@ export async function commandExport(options: ExportCommandOptions, io: CommandIo
         ['revisits', String(done.warc.revisits)],
         ['failed fetches left out', String(done.warc.skippedCaptures)],
       )
+      if (lost.length > 0) rows.push(['captures left out: body lost', String(lost.length)])
     } else rows.push(['versions', String(done.lines ?? 0)])
     rows.push(['bytes', String(statSync(out).size)], ['file', out])
     io.err.write(table(`archive export (${format})`, rows))
-    return 0
+    for (const { capture, url, error } of lost) {
+      io.err.write(`  error capture #${capture} of ${url}: ${error.message} (${error.code}); run archive verify\n`)
+    }
+    return lost.length > 0 ? 1 : 0
   } catch (error) {
     await rm(part, { force: true })
     throw error
@@ -254,12 +261,29 @@ async function matchingUrls(archive: Archive, query: PageQuery): Promise<string[
   }
 }
 
-/** Every capture of each page, oldest first, with its body. */
-async function* captures(archive: Archive, urls: readonly string[]): AsyncGenerator<WarcExportItem> {
+/**
+ * Every capture of each page, oldest first, with its body. A capture whose body the archive has lost (a
+ * deleted pack, a corrupt file) is left out and added to `lost`: the rest of the archive is still exported.
+ */
+async function* captures(
+  archive: Archive,
+  urls: readonly string[],
+  lost: Array<{ capture: number; url: string; error: ArchiveError }>,
+): AsyncGenerator<WarcExportItem> {
   for (const url of urls) {
     const timeline = await archive.timeline(url)
     for (const capture of timeline?.captures ?? []) {
-      yield { capture, body: capture.bodyHash ? await archive.getBody(capture.id) : null }
+      let body: Uint8Array | null = null
+      if (capture.bodyHash) {
+        try {
+          body = await archive.getBody(capture.id)
+        } catch (error) {
+          if (!(error instanceof NotFoundError || error instanceof BlobCorruptError)) throw error
+          lost.push({ capture: capture.id, url: capture.url, error })
+          continue
+        }
+      }
+      yield { capture, body }
     }
   }
 }
