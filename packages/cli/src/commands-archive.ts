@@ -26,7 +26,7 @@ import { type CommandIo, openArchive, openExistingArchive, requireArchive, type 
 import { UsageError } from './errors.js'
 import { createExtractPool } from './extract-pool.js'
 import { table } from './report.js'
-import { emptyImportSummary, importWarcFile, SKIP_LABELS, startsLikeWarc } from './warc-import.js'
+import { emptyImportSummary, type ImportSummary, importWarcFile, SKIP_LABELS, startsLikeWarc } from './warc-import.js'
 
 /** Options of `commandExport`. */
 export interface ExportCommandOptions extends StoreOptions {
@@ -201,8 +201,14 @@ export async function commandImport(options: ImportCommandOptions, io: CommandIo
   const summary = emptyImportSummary()
   const known = new Map<string, Set<string>>()
   let failed: { file: string; error: unknown } | null = null
+  // On a terminal, one line redrawn in place while the files are read.
+  let current = ''
+  const progress = io.err.isTTY
+    ? setInterval(() => io.err.write(`\r\x1b[K${importProgress(summary, current)}`), PROGRESS_MS)
+    : null
   try {
-    for (const file of options.files) {
+    for (const [i, file] of options.files.entries()) {
+      current = `${basename(file)} (${i + 1}/${options.files.length})`
       try {
         await importWarcFile(file, { archive, pool, source: options.source ?? null, known }, summary)
         summary.files++
@@ -212,6 +218,10 @@ export async function commandImport(options: ImportCommandOptions, io: CommandIo
       }
     }
   } finally {
+    if (progress) {
+      clearInterval(progress)
+      io.err.write('\r\x1b[K')
+    }
     await pool.close()
     await archive.close()
   }
@@ -239,7 +249,15 @@ export async function commandImport(options: ImportCommandOptions, io: CommandIo
   return 0
 }
 
+/** The progress line of `archive import` on a terminal. */
+export function importProgress(summary: ImportSummary, file: string): string {
+  return `captures ${summary.captures} · imported ${summary.imported} · new versions ${summary.newVersions} · already there ${summary.alreadyThere}  ${file}`
+}
+
 // --- Internal helpers ---
+
+/** How often the progress line is redrawn. */
+const PROGRESS_MS = 250
 
 function pageQuery(options: ExportCommandOptions): PageQuery {
   if (options.changedSince !== undefined && Number.isNaN(Date.parse(options.changedSince))) {
