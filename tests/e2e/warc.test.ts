@@ -27,6 +27,7 @@ import {
 } from '../helpers/parkwatch.js'
 
 const SITES = ['demo-blog', 'demo-xjnnet']
+const DAY = 86_400_000
 const PG_URL = process.env.ARCHIVE_PG_URL
 if (!PG_URL && process.env.CI) throw new Error('CI must set ARCHIVE_PG_URL')
 
@@ -255,6 +256,43 @@ describe('`parkwatch archive export` and `archive import`', () => {
     const back = await parkwatch('archive', 'import', file, '--data', work.path('lost-back'))
     expect(back.code, back.stderr).toBe(0)
     expect(summaryFigure(back.stdout, 'imported')).toBe(1)
+  })
+
+  it('exports only the captures fetched since a moment, as a file that stands alone', async () => {
+    const dir = work.path('daily')
+    const t = Date.parse('2026-11-21T08:00:00Z')
+    const body = articleHtml('园区半导体企业扩产')
+    await withArchive(dir, async (archive) => {
+      for (const [i, status] of [200, 304, 200].entries()) {
+        await archive.ingest(
+          { url: 'http://news.example.cn/d.html', status, body: status === 200 ? body : null, fetchedAt: t + i * DAY },
+          null,
+        )
+      }
+    })
+    const file = work.path('day3.warc.gz')
+    const since = new Date(t + 2 * DAY).toISOString()
+    const run = await parkwatch('archive', 'export', '--data', dir, '--out', file, '--captured-since', since)
+    expect(run.code, run.stderr).toBe(0)
+    // The third capture repeats the first one's body, but the first is not in this file: a response again.
+    expect(summaryFigure(run.stderr, 'responses')).toBe(1)
+    expect(summaryFigure(run.stderr, 'revisits')).toBe(0)
+    const back = await parkwatch('archive', 'import', file, '--data', work.path('daily-back'))
+    expect(back.code, back.stderr).toBe(0)
+    expect(summaryFigure(back.stdout, 'imported')).toBe(1)
+    const jsonl = await parkwatch(
+      'archive',
+      'export',
+      '--data',
+      dir,
+      '--out',
+      work.path('x.jsonl'),
+      '--format',
+      'jsonl',
+      '--captured-since',
+      since,
+    )
+    expect(jsonl.code).toBe(2)
   })
 
   it('exports the versions as JSON Lines, filtered by host', async () => {

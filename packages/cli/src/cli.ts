@@ -112,6 +112,7 @@ export  writes every capture of the matching pages as WARC 1.1 (gzipped record b
           --host HOST             only pages of this host
           --source ID             only pages of this source (a site id of the sources file)
           --changed-since DATE    only pages with a new version since DATE (ISO 8601)
+          --captured-since DATE   WARC: only the captures fetched since DATE (a daily file)
 import  archives one capture per response of each WARC file (.warc or .warc.gz, from any crawler),
         extracting the HTML pages; captures the archive already has are left out. A broken file stops
         the import with exit 1; what was archived before it stays.
@@ -230,6 +231,9 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
           if (format !== 'warc' && format !== 'jsonl') {
             throw new UsageError(`Expected \`--format\` to be warc or jsonl, got \`${String(format)}\``, 'archive')
           }
+          if (format === 'jsonl' && typeof v['captured-since'] === 'string') {
+            throw new UsageError('--captured-since selects captures: it goes with --format warc', 'archive')
+          }
           return await commandExport(
             {
               ...common(v, 'archive'),
@@ -238,6 +242,7 @@ export async function main(argv: readonly string[], io: CommandIo = defaultIo())
               ...(typeof v.host === 'string' ? { host: v.host } : {}),
               ...(typeof v.source === 'string' ? { source: v.source } : {}),
               ...(typeof v['changed-since'] === 'string' ? { changedSince: v['changed-since'] } : {}),
+              ...(typeof v['captured-since'] === 'string' ? { capturedSince: v['captured-since'] } : {}),
             },
             io,
           )
@@ -387,6 +392,7 @@ const EXPORT_OPTIONS: OptionSpec = {
   host: { type: 'string' },
   source: { type: 'string' },
   'changed-since': { type: 'string' },
+  'captured-since': { type: 'string' },
 }
 const STATUS_OPTIONS: OptionSpec = { ...STORE_OPTIONS, json: { type: 'boolean' } }
 const BACKUP_OPTIONS: OptionSpec = { ...STORE_OPTIONS, out: { type: 'string' }, 'no-verify': { type: 'boolean' } }

@@ -43,6 +43,11 @@ export interface ExportCommandOptions extends StoreOptions {
   source?: string
   /** Only the pages with a new version at or after this moment (ISO 8601). */
   changedSince?: string
+  /**
+   * Only the captures fetched at or after this moment (ISO 8601): a daily WARC of what was captured that
+   * day. Each file stands alone: the first capture of a body in it is a response.
+   */
+  capturedSince?: string
 }
 
 /** Options of `commandBackup`. */
@@ -90,7 +95,9 @@ export async function commandExport(options: ExportCommandOptions, io: CommandIo
     const sink = createWriteStream(part)
     if (format === 'warc') {
       const gzip = !out.endsWith('.warc')
-      const warc = exportWarc(captures(archive, urls, lost), { gzip, filename: basename(out), software: 'parkwatch' })
+      const since = options.capturedSince === undefined ? null : Date.parse(options.capturedSince)
+      const items = captures(archive, urls, since, lost)
+      const warc = exportWarc(items, { gzip, filename: basename(out), software: 'parkwatch' })
       await pipeline(
         Readable.from(
           (async function* () {
@@ -260,8 +267,13 @@ export function importProgress(summary: ImportSummary, file: string): string {
 const PROGRESS_MS = 250
 
 function pageQuery(options: ExportCommandOptions): PageQuery {
-  if (options.changedSince !== undefined && Number.isNaN(Date.parse(options.changedSince))) {
-    throw new UsageError(`Expected \`--changed-since\` to be a date, got \`${options.changedSince}\``, 'archive')
+  for (const [flag, value] of [
+    ['--changed-since', options.changedSince],
+    ['--captured-since', options.capturedSince],
+  ] as const) {
+    if (value !== undefined && Number.isNaN(Date.parse(value))) {
+      throw new UsageError(`Expected \`${flag}\` to be a date, got \`${value}\``, 'archive')
+    }
   }
   return {
     ...(options.host ? { host: options.host.toLowerCase() } : {}),
@@ -280,17 +292,19 @@ async function matchingUrls(archive: Archive, query: PageQuery): Promise<string[
 }
 
 /**
- * Every capture of each page, oldest first, with its body. A capture whose body the archive has lost (a
+ * Every capture of each page (fetched at or after `since`, when given), oldest first, with its body. A capture whose body the archive has lost (a
  * deleted pack, a corrupt file) is left out and added to `lost`: the rest of the archive is still exported.
  */
 async function* captures(
   archive: Archive,
   urls: readonly string[],
+  since: number | null,
   lost: Array<{ capture: number; url: string; error: ArchiveError }>,
 ): AsyncGenerator<WarcExportItem> {
   for (const url of urls) {
     const timeline = await archive.timeline(url)
     for (const capture of timeline?.captures ?? []) {
+      if (since !== null && Date.parse(capture.fetchedAt) < since) continue
       let body: Uint8Array | null = null
       if (capture.bodyHash) {
         try {
