@@ -103,7 +103,7 @@ reason). \`queue retry\` moves the given dead letters (or all of them) back to t
   archive: `Usage: parkwatch archive verify [--data DIR | --archive URL]
        parkwatch archive export --out FILE [--format warc|jsonl] [filters] [--data DIR | --archive URL]
        parkwatch archive import FILE… [--source ID] [--data DIR | --archive URL]
-       parkwatch archive backup --out DIR [--data DIR] [--no-verify]
+       parkwatch archive backup --out DIR [--data DIR | --archive URL] [--no-verify]
 
 verify  reads every blob back and checks every reference; prints the report, exits 1 on errors.
 export  writes every capture of the matching pages as WARC 1.1 (gzipped record by record unless FILE
@@ -119,7 +119,8 @@ import  archives one capture per response of each WARC file (.warc or .warc.gz, 
           --source ID             source of the imported captures (default: each page's host)
 backup  copies the embedded archive (database, frontier, bodies) to a new folder while runs go on
         writing, then verifies the copy (exit 1 if it does not verify). The copy is an archive: use it
-        with --data DIR. A PostgreSQL archive is backed up with pg_dump.
+        with --data DIR. With --archive postgres://…: pg_dump of the archive's schema to
+        DIR/archive.pgdump, checked with pg_restore --list (restore: pg_restore --dbname URL FILE).
 `,
   discover: `Usage: parkwatch discover --sources FILE [--site ID] [--limit N] [--json]
 

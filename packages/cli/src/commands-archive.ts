@@ -4,9 +4,10 @@
  * archive, each HTML response extracted on the way in (`warc-import.ts`); a consistent copy of the embedded
  * archive.
  */
-import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
@@ -22,8 +23,16 @@ import {
   type WarcExportItem,
   type WarcExportSummary,
 } from '@parkwatch/archive'
-import { type CommandIo, openArchive, openExistingArchive, requireArchive, type StoreOptions } from './commands.js'
-import { UsageError } from './errors.js'
+import {
+  type CommandIo,
+  checkArchiveUrl,
+  openArchive,
+  openExistingArchive,
+  pgSchema,
+  requireArchive,
+  type StoreOptions,
+} from './commands.js'
+import { ParkwatchError, UsageError } from './errors.js'
 import { createExtractPool } from './extract-pool.js'
 import { table } from './report.js'
 import { emptyImportSummary, type ImportSummary, importWarcFile, SKIP_LABELS, startsLikeWarc } from './warc-import.js'
@@ -147,15 +156,14 @@ export async function commandExport(options: ExportCommandOptions, io: CommandIo
  * when the copy does not verify.
  */
 export async function commandBackup(options: BackupCommandOptions, io: CommandIo): Promise<number> {
-  if (options.archive) {
-    throw new UsageError('backup copies the embedded archive; back up a PostgreSQL archive with pg_dump', 'archive')
-  }
-  requireArchive(options, 'archive')
-  const dir = resolve(options.data ?? './data')
   const out = resolve(options.out)
   if (existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0)) {
     throw new UsageError(`--out ${options.out} must be a new or empty folder`, 'archive')
   }
+  const pg = checkArchiveUrl(options, 'archive')
+  if (pg) return backupPostgres(pg, pgSchema(options), out, io)
+  requireArchive(options, 'archive')
+  const dir = resolve(options.data ?? './data')
   const started = performance.now()
   const copied = backupSqliteArchive({ dir, out })
   const rows: Array<[string, string]> = [
@@ -254,6 +262,47 @@ export async function commandImport(options: ImportCommandOptions, io: CommandIo
     return 1
   }
   return 0
+}
+
+/**
+ * A PostgreSQL archive's backup: `pg_dump` of its schema (archive, bodies and frontier, one consistent
+ * snapshot) to `<out>/archive.pgdump` in the custom format, then `pg_restore --list` to check it reads.
+ * Restore with `pg_restore --dbname URL <out>/archive.pgdump` into a database without that schema.
+ */
+async function backupPostgres(url: string, schema: string, out: string, io: CommandIo): Promise<number> {
+  const started = performance.now()
+  mkdirSync(out, { recursive: true })
+  const file = join(out, 'archive.pgdump')
+  const dump = await run('pg_dump', ['--format=custom', `--schema=${schema}`, `--file=${file}`, `--dbname=${url}`])
+  if (dump.code !== 0) {
+    rmSync(file, { force: true })
+    throw new ParkwatchError(`pg_dump failed (exit ${dump.code}): ${dump.stderr.trim()}`)
+  }
+  const list = await run('pg_restore', ['--list', file])
+  const tables = list.stdout.split('\n').filter((l) => / TABLE DATA /.test(l)).length
+  io.out.write(
+    table('archive backup (PostgreSQL)', [
+      ['schema', schema],
+      ['dump bytes', String(statSync(file).size)],
+      ['tables', String(tables)],
+      ['readable', list.code === 0 ? 'ok' : 'FAILED'],
+      ['seconds', ((performance.now() - started) / 1000).toFixed(1)],
+      ['file', file],
+    ]),
+  )
+  return list.code === 0 && tables > 0 ? 0 : 1
+}
+
+/** Run a program to its end; a missing program is a clear error, not a stack trace. */
+function run(program: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    execFile(program, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = (error as { code?: unknown } | null)?.code
+      if (code === 'ENOENT') {
+        fail(new ParkwatchError(`${program} is not installed (Debian: apt-get install postgresql-client)`))
+      } else done({ code: error ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr })
+    })
+  })
 }
 
 /** The progress line of `archive import` on a terminal. */

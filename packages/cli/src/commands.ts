@@ -377,7 +377,7 @@ export async function commandView(options: ViewCommandOptions, io: CommandIo): P
 // --- Internal helpers ---
 
 /** `--archive`, checked: a postgres:// URL or undefined. */
-function checkArchiveUrl(options: StoreOptions, command: string | undefined): string | undefined {
+export function checkArchiveUrl(options: StoreOptions, command: string | undefined): string | undefined {
   const pg = options.archive
   if (pg !== undefined && !/^postgres(ql)?:\/\//.test(pg)) {
     throw new UsageError(`Expected \`--archive\` to be a postgres:// URL, got \`${pg}\``, command)
@@ -386,7 +386,7 @@ function checkArchiveUrl(options: StoreOptions, command: string | undefined): st
 }
 
 /** The archive's (and so the frontier's) PostgreSQL schema. */
-function pgSchema(options: StoreOptions): string {
+export function pgSchema(options: StoreOptions): string {
   return options.pgSchema || process.env.PARKWATCH_PG_SCHEMA || DEFAULT_PG_SCHEMA
 }
 
