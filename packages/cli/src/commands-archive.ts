@@ -84,7 +84,8 @@ const LIST_CHUNK = 500
  * `parkwatch archive export`: write every capture of the matching pages as WARC 1.1 (a `response` and its
  * `request` for the first capture of each body, `revisit` records for the rest and for 304 answers), or
  * every version as one JSON line. The pages are listed first, so pages added while the export runs are
- * left for the next one. Prints a summary on stderr; exits 0.
+ * left for the next one. A capture whose body the archive has lost is left out and named. Prints a summary
+ * on stderr; exits 0, or 1 when bodies were lost.
  */
 export async function commandExport(options: ExportCommandOptions, io: CommandIo): Promise<number> {
   const format = options.format ?? 'warc'
