@@ -19,6 +19,7 @@ import {
 } from '@parkwatch/archive'
 import type { Article, NotArticle } from '@parkwatch/extractor'
 import type { ExtractPool } from './extract-pool.js'
+import { createIngestBatcher } from './ingest-batch.js'
 
 /** What an import did, file after file (`importWarcFile` adds to it). */
 export interface ImportSummary {
@@ -102,12 +103,11 @@ export async function importWarcFile(file: string, deps: ImportDeps, summary: Im
     // the archive keeps bodies by their sha256, which is the payload digest of a decoded body.
     resolveDigest: (digest) => (digest.startsWith('sha256:') ? archive.backend.blobs.get(digest.slice(7)) : null),
   })
-  // Extraction runs ahead on the pool; captures are archived strictly in file order, `IMPORT_BATCH` to a
-  // transaction (one commit, and the bodies compressed off the main thread). Batches are written one after
-  // the other while the file is read on, with at most `IMPORT_WRITES_AHEAD` waiting.
+  // Extraction runs ahead on the pool; captures are archived strictly in file order through the run's
+  // batcher (`IMPORT_BATCH` to a transaction; a refused batch written again capture by capture, so only the
+  // bad one fails), while the file is read on, with at most `IMPORT_WRITES_AHEAD` batches waiting.
   const ahead: Array<Promise<Prepared>> = []
-  let batch: Prepared[] = []
-  let tail: Promise<void> = Promise.resolve()
+  const writer = createIngestBatcher(archive, { maxBatch: IMPORT_BATCH })
   const writes: Array<Promise<void>> = []
   const refused = (error: unknown): boolean => {
     if (!REFUSALS.some((type) => error instanceof type)) return false
@@ -122,37 +122,20 @@ export async function importWarcFile(file: string, deps: ImportDeps, summary: Im
     else if (prepared.outcome === 'none') summary.notPages++
     else if (prepared.article?.type !== 'article') summary.notArticles++
   }
-  const writeBatch = async (items: Prepared[]): Promise<void> => {
-    try {
-      const results = await archive.ingestMany(items.map(({ capture, article }) => ({ capture, article })))
-      for (const [i, prepared] of items.entries()) stored(prepared, results[i] as IngestResult)
-      return
-    } catch (error) {
-      if (!REFUSALS.some((type) => error instanceof type)) throw error
-    }
-    // One capture refused the whole batch, and nothing of it was stored: again one by one, so only it fails.
-    for (const prepared of items) {
-      try {
-        stored(prepared, await archive.ingest(prepared.capture, prepared.article))
-      } catch (error) {
+  const write = async (prepared: Prepared): Promise<void> => {
+    const done = writer.ingest(prepared.capture, prepared.article).then(
+      (result) => stored(prepared, result),
+      (error: unknown) => {
         if (!refused(error)) throw error
         known.get(prepared.capture.url)?.delete(prepared.key)
-      }
-    }
-  }
-  const write = async (): Promise<void> => {
-    const items = batch
-    batch = []
-    if (items.length > 0) {
-      // After a failed write the chain stays rejected: no later batch is written.
-      tail = tail.then(() => writeBatch(items))
-      tail.catch(() => {}) // awaited below or by `drain`; never an unhandled rejection meanwhile
-      writes.push(tail)
-    }
-    while (writes.length > IMPORT_WRITES_AHEAD) await writes.shift()
+      },
+    )
+    done.catch(() => {}) // awaited below or by `drain`; never an unhandled rejection meanwhile
+    writes.push(done)
+    while (writes.length > IMPORT_BATCH * IMPORT_WRITES_AHEAD) await writes.shift()
   }
   const drain = async (): Promise<void> => {
-    await write()
+    await writer.flush()
     while (writes.length > 0) await writes.shift()
   }
   const takeNext = async (): Promise<void> => {
@@ -169,8 +152,7 @@ export async function importWarcFile(file: string, deps: ImportDeps, summary: Im
       return
     }
     seen.add(prepared.key)
-    batch.push(prepared)
-    if (batch.length >= IMPORT_BATCH) await write()
+    await write(prepared)
   }
   let broken: unknown = null
   try {
