@@ -26,6 +26,7 @@ import {
 import {
   type CommandIo,
   checkArchiveUrl,
+  issueLine,
   openArchive,
   openExistingArchive,
   pgSchema,
@@ -185,9 +186,7 @@ export async function commandBackup(options: BackupCommandOptions, io: CommandIo
         ['versions', String(stats.versions)],
         ['verify', report.ok ? 'ok' : 'FAILED'],
       )
-      for (const issue of report.issues.filter((i) => i.severity === 'error')) {
-        io.err.write(`  error ${issue.kind}${issue.ref !== undefined ? ` [${issue.ref}]` : ''}: ${issue.message}\n`)
-      }
+      for (const issue of report.issues) if (issue.severity === 'error') io.err.write(issueLine(issue))
     } finally {
       await copy.close()
     }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { type Archive, createArchive, postgresBackend, sqliteBackend } from '@parkwatch/archive'
+import { type Archive, createArchive, postgresBackend, sqliteBackend, type VerifyIssue } from '@parkwatch/archive'
 import { startDemoPortal } from '@parkwatch/demo-portal'
 import { loadSources, type SourcesConfig } from '@parkwatch/scraper'
 import { Cron } from 'croner'
@@ -58,6 +58,11 @@ export function requireArchive(options: StoreOptions, command: string): void {
   if (!options.archive && !existsSync(join(dir, 'archive.sqlite'))) {
     throw new UsageError(`no archive in ${dir} (expected ${join(dir, 'archive.sqlite')})`, command)
   }
+}
+
+/** One line of a verify report: `  error blob-missing [<hash>]: …`. */
+export function issueLine(issue: VerifyIssue): string {
+  return `  ${issue.severity} ${issue.kind}${issue.ref !== undefined ? ` [${issue.ref}]` : ''}: ${issue.message}\n`
 }
 
 /** Storage options shared by the commands. */
@@ -235,11 +240,7 @@ export async function commandVerify(options: StoreOptions, io: CommandIo): Promi
         ['warnings', String(report.issues.length - errors.length)],
       ]),
     )
-    for (const issue of report.issues) {
-      io.out.write(
-        `  ${issue.severity} ${issue.kind}${issue.ref !== undefined ? ` [${issue.ref}]` : ''}: ${issue.message}\n`,
-      )
-    }
+    for (const issue of report.issues) io.out.write(issueLine(issue))
     return report.ok ? 0 : 1
   } finally {
     await archive.close()
